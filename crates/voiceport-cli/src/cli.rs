@@ -3,7 +3,15 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use voiceport::ProviderKind;
+use voiceport::{CallKind, CallStatus, Direction, ProviderKind};
+
+/// The help of every argument naming a call: how `commands::provider_of_id` reads it.
+const CALL_ID: &str = "The call's id, or `provider:call_id` as merged listings print it \
+    (give an id that holds a `:` in that form).";
+
+/// The help of every argument naming a note.
+const NOTE_ID: &str =
+    "The note's id, as the notes commands (column NOTE) and `calls get` print it.";
 
 /// The heading of the options every command takes, below each command's own.
 const GLOBAL: &str = "Global options";
@@ -175,6 +183,7 @@ pub(crate) enum CallsCommand {
     ///
     /// Example: `voiceport calls get CALL_ID --json`
     Get {
+        #[arg(help = CALL_ID)]
         id: String,
         /// Print the vendor's own JSON of the call instead of the normalized call: as it
         /// came when piped (or with `--compact`), laid out for reading on a terminal.
@@ -184,11 +193,17 @@ pub(crate) enum CallsCommand {
     /// Show a call's transcript.
     ///
     /// Example: `voiceport calls transcript CALL_ID`
-    Transcript { id: String },
+    Transcript {
+        #[arg(help = CALL_ID)]
+        id: String,
+    },
     /// Show a call's recording URL(s).
     ///
     /// Example: `voiceport calls recording CALL_ID`
-    Recording { id: String },
+    Recording {
+        #[arg(help = CALL_ID)]
+        id: String,
+    },
     /// Place an outbound call.
     ///
     /// Example: `voiceport calls dial --to +14155550187 --agent AGENT_ID --var name=Ada`
@@ -200,15 +215,24 @@ pub(crate) enum CallsCommand {
     /// Hang up a live call.
     ///
     /// Example: `voiceport calls end CALL_ID`
-    End { id: String },
+    End {
+        #[arg(help = CALL_ID)]
+        id: String,
+    },
     /// Cancel a scheduled call.
     ///
     /// Example: `voiceport calls cancel CALL_ID`
-    Cancel { id: String },
+    Cancel {
+        #[arg(help = CALL_ID)]
+        id: String,
+    },
     /// Delete a call.
     ///
     /// Example: `voiceport calls delete CALL_ID`
-    Delete { id: String },
+    Delete {
+        #[arg(help = CALL_ID)]
+        id: String,
+    },
 }
 
 impl CallsCommand {
@@ -229,21 +253,29 @@ impl CallsCommand {
 
 #[derive(Debug, Args, Default)]
 pub(crate) struct FilterArgs {
-    /// Only these normalized statuses (repeatable, or separated by commas): completed,
-    /// no_answer, busy …
-    #[arg(long = "status", value_name = "STATUS", value_delimiter = ',')]
+    /// Only these normalized statuses (repeatable, or separated by commas; any case, `-` for
+    /// `_`).
+    #[arg(
+        long = "status",
+        value_name = "STATUS",
+        value_delimiter = ',',
+        value_parser = statuses()
+    )]
     pub(crate) statuses: Vec<String>,
-    /// inbound or outbound.
-    #[arg(long)]
+    /// Only calls that went this way (any case; `in` and `out` are taken too).
+    #[arg(long, value_parser = directions())]
     pub(crate) direction: Option<String>,
-    /// phone, web or chat.
-    #[arg(long)]
+    /// Only calls of this medium.
+    #[arg(long, value_parser = kinds())]
     pub(crate) kind: Option<String>,
-    /// Created at or after (RFC 3339, or YYYY-MM-DD: that day's 00:00 UTC).
+    /// Created at or after (RFC 3339, or YYYY-MM-DD: that day's 00:00 UTC). Rounded and
+    /// Retell filter on when a call started instead: a call that never connected (or still
+    /// rings) is in no range of theirs.
     #[arg(long)]
     pub(crate) since: Option<String>,
     /// Created before (RFC 3339, or YYYY-MM-DD: that day's 00:00 UTC, so the day itself is
-    /// left out: --since 2026-03-01 --until 2026-03-02 is March 1st, UTC).
+    /// left out: --since 2026-03-01 --until 2026-03-02 is March 1st, UTC). Rounded and
+    /// Retell: started before, as for --since.
     #[arg(long)]
     pub(crate) until: Option<String>,
     /// Handled by this agent / assistant.
@@ -271,6 +303,57 @@ pub(crate) struct FilterArgs {
     /// (Voicebot Studio, Vapi, Rounded) refuses oldest (exit 4).
     #[arg(long, value_enum)]
     pub(crate) sort: Option<SortArg>,
+}
+
+/// The values a filter flag takes, offered in its help and in completions: taken as the
+/// text given, which `values::query` reads as it always has (the core type's `str::parse`,
+/// or for `--kind` its exact names) and refuses there, naming every value. A
+/// `PossibleValuesParser` would refuse what is read loosely today (`No-Answer`, `OUT`,
+/// `completed, busy`).
+#[derive(Clone)]
+struct Offered(Vec<&'static str>);
+
+impl clap::builder::TypedValueParser for Offered {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .iter()
+                .map(|name| clap::builder::PossibleValue::new(*name)),
+        ))
+    }
+}
+
+/// `--status`: every `CallStatus`, by the name it serializes to.
+fn statuses() -> Offered {
+    Offered(
+        CallStatus::ALL
+            .iter()
+            .map(|status| status.as_str())
+            .collect(),
+    )
+}
+
+/// `--direction`: `inbound` and `outbound`.
+fn directions() -> Offered {
+    Offered(crate::values::DIRECTIONS.map(Direction::as_str).to_vec())
+}
+
+/// `--kind`: the kinds the filter takes (`phone`, `web`, `chat`).
+fn kinds() -> Offered {
+    Offered(crate::values::KINDS.iter().map(CallKind::as_str).collect())
 }
 
 /// `--sort`: which calls come first.
@@ -383,6 +466,7 @@ pub(crate) struct DialArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct UpdateArgs {
+    #[arg(help = CALL_ID)]
     pub(crate) id: String,
     /// A new display name.
     #[arg(long)]
@@ -402,7 +486,9 @@ pub(crate) enum NotesCommand {
     ///
     /// Example: `voiceport notes add CALL_ID "Asked for a callback" --flag`
     Add {
+        #[arg(help = CALL_ID)]
         call: String,
+        /// The note's text.
         text: String,
         /// Flag it for attention.
         #[arg(long)]
@@ -412,7 +498,9 @@ pub(crate) enum NotesCommand {
     ///
     /// Example: `voiceport notes update CALL_ID NOTE_ID "Called back" --unflag`
     Update {
+        #[arg(help = CALL_ID)]
         call: String,
+        #[arg(help = NOTE_ID)]
         note: String,
         /// The new text (left out, the text stays as it is).
         text: Option<String>,
@@ -426,7 +514,12 @@ pub(crate) enum NotesCommand {
     /// Delete a note.
     ///
     /// Example: `voiceport notes delete CALL_ID NOTE_ID`
-    Delete { call: String, note: String },
+    Delete {
+        #[arg(help = CALL_ID)]
+        call: String,
+        #[arg(help = NOTE_ID)]
+        note: String,
+    },
 }
 
 impl NotesCommand {
@@ -597,12 +690,12 @@ pub(crate) struct ListenArgs {
     /// inbound webhook), and the JSON object it answers goes back to the vendor.
     #[arg(long, value_name = "URL")]
     pub(crate) forward: Option<String>,
-    /// Serve only these providers (default: every provider with a webhook table; `-p NAME`
-    /// also names one).
+    /// Serve only these providers: names separated by commas (or the flag repeated), or `all`
+    /// alone, every provider with a webhook table (the default). `-p NAME` also names one.
     #[arg(
         long = "only",
         visible_alias = "providers",
-        value_name = "NAME",
+        value_name = "all|NAME,…",
         value_delimiter = ','
     )]
     pub(crate) providers: Vec<String>,
@@ -635,4 +728,101 @@ pub(crate) struct SandboxArgs {
     /// number ending in 6 talks until it is ended, or for its maximum duration).
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub(crate) talk_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command below `command`, itself included.
+    fn every_command(command: &clap::Command) -> Vec<&clap::Command> {
+        let below = command.get_subcommands().flat_map(every_command);
+        std::iter::once(command).chain(below).collect()
+    }
+
+    /// No positional argument is a bare `<ID>` in help: each says what it takes, and a
+    /// call's id says it may be `provider:call_id` (as `commands::provider_of_id` reads it).
+    #[test]
+    fn every_positional_argument_says_what_it_takes() {
+        let root = command();
+        let mut call_ids = 0;
+        for sub in every_command(&root) {
+            for arg in sub.get_positionals() {
+                let help = arg.get_help().map(ToString::to_string);
+                let help = help.unwrap_or_else(|| panic!("{} {}", sub.get_name(), arg.get_id()));
+                let names_a_call = matches!(arg.get_id().as_str(), "id" | "call");
+                if names_a_call {
+                    call_ids += 1;
+                    assert!(
+                        help.contains("`provider:call_id` as merged listings print it"),
+                        "{} {}: {help}",
+                        sub.get_name(),
+                        arg.get_id()
+                    );
+                }
+            }
+        }
+        // get, transcript, recording, update, end, cancel, delete; notes add, update, delete.
+        assert_eq!(call_ids, 10);
+    }
+
+    /// The names listed in `error`'s `expected a, b or c`.
+    fn expected_in(error: &str) -> Vec<String> {
+        let (_, names) = error.rsplit_once("expected ").expect(error);
+        let names = names.replace(" or ", ", ");
+        names.split(", ").map(str::to_owned).collect()
+    }
+
+    fn offered(parser: &Offered) -> Vec<String> {
+        use clap::builder::TypedValueParser;
+        let values = parser.possible_values().into_iter().flatten();
+        values.map(|value| value.get_name().to_owned()).collect()
+    }
+
+    /// The help offers what the parsers take: every name `str::parse` names when it
+    /// refuses a value, each read back as itself.
+    #[test]
+    fn the_filters_offer_what_their_parsers_name() {
+        let refused = "sideways".parse::<CallStatus>().unwrap_err().to_string();
+        assert_eq!(offered(&statuses()), expected_in(&refused));
+        for name in offered(&statuses()) {
+            assert_eq!(
+                name.parse::<CallStatus>().map(CallStatus::as_str),
+                Ok(&*name)
+            );
+        }
+        let refused = "sideways".parse::<Direction>().unwrap_err().to_string();
+        assert_eq!(offered(&directions()), expected_in(&refused));
+        for name in offered(&directions()) {
+            assert_eq!(name.parse::<Direction>().map(Direction::as_str), Ok(&*name));
+        }
+        assert_eq!(offered(&kinds()), ["phone", "web", "chat"]);
+        assert!(crate::values::KINDS.iter().all(CallKind::is_known));
+    }
+
+    /// Offering values refuses none: what is read loosely (`No-Answer`, ` busy` after a
+    /// comma, `OUT`) still reaches `values::query`, which reads or refuses it.
+    #[test]
+    fn offered_values_are_taken_as_given() {
+        let argv = [
+            "voiceport",
+            "calls",
+            "list",
+            "--status",
+            "No-Answer, busy",
+            "--direction",
+            "OUT",
+            "--kind",
+            "fax",
+        ];
+        let matches = command()
+            .try_get_matches_from(argv)
+            .expect("refused by clap");
+        let (_, calls) = matches.subcommand().unwrap();
+        let (_, list) = calls.subcommand().unwrap();
+        let statuses: Vec<&String> = list.get_many("statuses").unwrap().collect();
+        assert_eq!(statuses, ["No-Answer", " busy"]);
+        assert_eq!(list.get_one::<String>("direction").unwrap(), "OUT");
+        assert_eq!(list.get_one::<String>("kind").unwrap(), "fax");
+    }
 }

@@ -80,6 +80,13 @@ pub(crate) fn time(text: &str, flag: &str) -> Result<DateTime<Utc>, Failure> {
         })
 }
 
+/// Every direction, for `--direction`'s help (read by `Direction`'s `str::parse`).
+pub(crate) const DIRECTIONS: [Direction; 2] = [Direction::Inbound, Direction::Outbound];
+
+/// The kinds `--kind` takes, exactly as written (a vendor's own kind, `CallKind::Other`, is
+/// no filter). Its help offers these.
+pub(crate) static KINDS: [CallKind; 3] = [CallKind::Phone, CallKind::Web, CallKind::Chat];
+
 pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
     let statuses = filters
         .statuses
@@ -99,12 +106,16 @@ pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
         .transpose()?;
     let kind = match filters.kind.as_deref() {
         None => None,
-        Some(k @ ("phone" | "web" | "chat")) => Some(CallKind::parse(k)),
-        Some(other) => {
-            return Err(Failure::Usage(format!(
-                "--kind {other:?}: expected phone, web or chat"
-            )));
-        }
+        Some(text) => match KINDS.iter().find(|kind| kind.as_str() == text) {
+            Some(kind) => Some(kind.clone()),
+            None => {
+                let [rest @ .., last] = KINDS.each_ref().map(CallKind::as_str);
+                return Err(Failure::Usage(format!(
+                    "--kind {text:?}: expected {} or {last}",
+                    rest.join(", ")
+                )));
+            }
+        },
     };
     let since = (filters.since.as_deref())
         .map(|t| time(t, "--since"))
@@ -187,6 +198,55 @@ mod tests {
             let query = query(&listed(args)).map_err(|f| format!("{f:?}"));
             let statuses = query.map(|q| q.statuses);
             assert_eq!(statuses, Ok(vec![CallStatus::Completed, CallStatus::Busy]));
+        }
+    }
+
+    /// The filters read what they read before their values were offered in help: a status
+    /// or a direction in any case, `-` for `_`, spaces around; a kind exactly. What they
+    /// refuse is refused naming every value.
+    #[test]
+    fn filters_read_what_they_always_read_and_name_every_value_they_refuse() {
+        let read = query(&listed(&[
+            "--status",
+            "No-Answer, busy",
+            "--status",
+            "IN_PROGRESS",
+            "--direction",
+            " OUT",
+            "--kind",
+            "web",
+        ]))
+        .map_err(|f| format!("{f:?}"))
+        .unwrap();
+        let statuses = [
+            CallStatus::NoAnswer,
+            CallStatus::Busy,
+            CallStatus::InProgress,
+        ];
+        assert_eq!(read.statuses, statuses);
+        assert_eq!(read.direction, Some(Direction::Outbound));
+        assert_eq!(read.kind, Some(CallKind::Web));
+        let inbound = query(&listed(&["--direction", "in"])).map(|q| q.direction);
+        assert!(matches!(inbound, Ok(Some(Direction::Inbound))));
+        let refused = |args: &[&str]| match query(&listed(args)) {
+            Err(Failure::Usage(message)) => message,
+            other => panic!("{args:?}: {other:?}"),
+        };
+        let every_status = CallStatus::ALL.iter().map(|s| s.as_str());
+        let said = refused(&["--status", "completed,bogus"]);
+        assert!(
+            said.starts_with("--status: unknown call status \"bogus\""),
+            "{said}"
+        );
+        assert!(
+            every_status.clone().all(|name| said.contains(name)),
+            "{said}"
+        );
+        let said = refused(&["--direction", "sideways"]);
+        assert!(said.ends_with("expected inbound or outbound"), "{said}");
+        for kind in ["PHONE", "sms", ""] {
+            let said = refused(&["--kind", kind]);
+            assert!(said.ends_with(": expected phone, web or chat"), "{said}");
         }
     }
 

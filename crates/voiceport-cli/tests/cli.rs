@@ -2794,6 +2794,22 @@ async fn ids_and_values_refused_locally_exit_2_and_send_nothing() {
             vec!["export", "--page-size", "0"],
             "'--page-size <PAGE_SIZE>'",
         ),
+        // A filter value its help does not offer, named with every value it takes.
+        (
+            &rounded,
+            vec!["calls", "list", "--status", "completed,bogus"],
+            "--status: unknown call status \"bogus\": expected scheduled, queued,",
+        ),
+        (
+            &rounded,
+            vec!["export", "--direction", "sideways"],
+            "--direction: unknown direction \"sideways\": expected inbound or outbound",
+        ),
+        (
+            &rounded,
+            vec!["calls", "list", "--kind", "sms"],
+            "--kind \"sms\": expected phone, web or chat",
+        ),
     ];
     for (config, args, names) in cases {
         let out = run_with(config, &args).await;
@@ -3567,6 +3583,76 @@ async fn every_subcommand_help_has_an_example() {
             "{args:?}: {help}"
         );
     }
+}
+
+/// The `--help` of `args`, unwrapped, so that a phrase reads whole wherever it wraps.
+async fn help(args: &[&str]) -> String {
+    let args = [args, &["--help"]].concat();
+    let out = run(None, &args).await;
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The help says what each argument takes: a call's id may be `provider:call_id`, the
+/// filters offer every value (from the core types), `--since` / `--until` say that Rounded
+/// and Retell filter on the start, and `listen --only` takes `all`.
+#[tokio::test(flavor = "multi_thread")]
+async fn help_names_qualified_ids_and_every_filter_value() {
+    let takes_ids: &[&[&str]] = &[
+        &["calls", "get"],
+        &["calls", "transcript"],
+        &["calls", "recording"],
+        &["calls", "update"],
+        &["calls", "end"],
+        &["calls", "cancel"],
+        &["calls", "delete"],
+        &["notes", "add"],
+        &["notes", "update"],
+        &["notes", "delete"],
+    ];
+    for command in takes_ids {
+        let said = help(command).await;
+        let qualified = "The call's id, or `provider:call_id` as merged listings print it";
+        assert!(said.contains(qualified), "{command:?}: {said}");
+    }
+    for command in [&["notes", "update"][..], &["notes", "delete"]] {
+        let said = help(command).await;
+        assert!(said.contains("<NOTE> The note's id"), "{command:?}: {said}");
+    }
+    assert!(
+        help(&["notes", "add"])
+            .await
+            .contains("<TEXT> The note's text")
+    );
+    for command in [&["calls", "list"][..], &["export"]] {
+        let said = help(command).await;
+        let statuses: Vec<&str> = voiceport::CallStatus::ALL
+            .iter()
+            .map(|status| status.as_str())
+            .collect();
+        let offered = format!("[possible values: {}]", statuses.join(", "));
+        assert!(said.contains(&offered), "{command:?}: {said}");
+        assert!(
+            said.contains("[possible values: inbound, outbound]"),
+            "{command:?}: {said}"
+        );
+        assert!(
+            said.contains("[possible values: phone, web, chat]"),
+            "{command:?}: {said}"
+        );
+        let on_start = "Rounded and Retell filter on when a call started instead";
+        assert!(said.contains(on_start), "{command:?}: {said}");
+        assert!(
+            said.contains("Rounded and Retell: started before"),
+            "{command:?}: {said}"
+        );
+    }
+    let said = help(&["listen"]).await;
+    assert!(said.contains("--only <all|NAME,…>"), "{said}");
+    assert!(said.contains("or `all` alone"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
