@@ -96,8 +96,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dialed = registry
         .dial("outbound", &DialRequest::to(TO), None)
         .await?;
-    for (provider, why) in &dialed.refused {
-        println!("`{provider}` refused: {why}");
+    for refusal in &dialed.refused {
+        println!("`{}` refused: {}", refusal.provider_name, refusal.error);
     }
     println!(
         "placed by `{}` as {}",

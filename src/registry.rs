@@ -395,7 +395,7 @@ impl Registry {
         if let Some(Err(error)) = first.map(|config| request.validate(config.kind)) {
             return Err(fail(None, error, Vec::new()));
         }
-        let mut refused: Vec<(String, Error)> = Vec::new();
+        let mut refused: Vec<ProviderError> = Vec::new();
         let last = candidates.len().saturating_sub(1);
         for (index, name) in candidates.into_iter().enumerate() {
             // Interrupted (before the route started, or after a refusal): no provider is
@@ -438,7 +438,7 @@ impl Registry {
                         ) =>
                 {
                     tracing_note(route, name, &error);
-                    refused.push((name.to_owned(), error));
+                    refused.push(ProviderError::new(name, error));
                 }
                 Err(error) => return Err(fail(Some(name.to_owned()), error, refused)),
             }

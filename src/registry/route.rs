@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::ProviderError;
+
 use voiceport_core::{
     DialOutcome, DialRequest, Error, Operation, RequestOutcome, RouteConfig, RoutePolicy,
 };
@@ -16,7 +18,7 @@ pub struct RoutedDial {
     /// What the vendor answered.
     pub outcome: DialOutcome,
     /// Providers that refused first, with why (failover only).
-    pub refused: Vec<(String, Error)>,
+    pub refused: Vec<ProviderError>,
 }
 
 impl RoutedDial {
@@ -65,7 +67,7 @@ pub struct RouteError {
     /// That failure.
     pub error: Error,
     /// Providers that refused before it, with why.
-    pub refused: Vec<(String, Error)>,
+    pub refused: Vec<ProviderError>,
 }
 
 impl RouteError {
@@ -128,7 +130,11 @@ impl fmt::Display for RouteError {
             // Interrupted after refusals: they are said as when the last provider refused.
             None => {
                 write!(f, "route `{}`: no provider placed the call; ", self.route)?;
-                for (name, error) in &self.refused {
+                for ProviderError {
+                    provider_name: name,
+                    error,
+                } in &self.refused
+                {
                     write!(f, "`{name}`: {error}; ")?;
                 }
                 match interrupted {
@@ -149,7 +155,11 @@ impl fmt::Display for RouteError {
             ),
             Some(provider) => {
                 write!(f, "route `{}`: no provider placed the call; ", self.route)?;
-                for (name, error) in &self.refused {
+                for ProviderError {
+                    provider_name: name,
+                    error,
+                } in &self.refused
+                {
                     write!(f, "`{name}`: {error}; ")?;
                 }
                 write!(f, "`{provider}`: {}", self.error)

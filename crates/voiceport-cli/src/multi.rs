@@ -498,7 +498,12 @@ pub(crate) async fn dial(
     match result {
         Ok(dialed) => {
             // On standard error, with --json too: the JSON says what was placed.
-            for (name, error) in &dialed.refused {
+            for voiceport::ProviderError {
+                provider_name: name,
+                error,
+                ..
+            } in &dialed.refused
+            {
                 let error = output::cell(&error.to_string()).into_owned();
                 output::say(&format!("`{name}` refused (no call placed): {error}"));
             }

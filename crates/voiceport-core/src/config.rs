@@ -51,7 +51,8 @@ pub struct ProviderConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// The longest one attempt may take, in seconds (default 30; where a vendor's endpoint
-    /// is known to take longer, such as Retell's list and dial, its own longer wait).
+    /// is known to take longer, its own longer wait: Retell's list 300 and dial 120,
+    /// Vapi's dial 60).
     #[serde(default)]
     pub timeout_secs: Option<f64>,
     /// The longest connecting may take, in seconds (default 10).
@@ -273,6 +274,21 @@ impl ProviderConfig {
     pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self.api_key_env = None;
+        self
+    }
+
+    /// Sets the environment variable the API key is read from when the provider is built
+    /// (`api_key_env`, the way to give a key outside tests), in place of any `api_key`.
+    ///
+    /// ```
+    /// use voiceport_core::{ProviderConfig, ProviderKind};
+    /// let config = ProviderConfig::new(ProviderKind::Retell).with_api_key_env("RETELL_API_KEY");
+    /// assert_eq!(config.api_key_env.as_deref(), Some("RETELL_API_KEY"));
+    /// ```
+    #[must_use]
+    pub fn with_api_key_env(mut self, variable: impl Into<String>) -> Self {
+        self.api_key_env = Some(variable.into());
+        self.api_key = None;
         self
     }
 

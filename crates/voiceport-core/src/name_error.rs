@@ -2,8 +2,8 @@
 
 /// A text that names none of the values of the type it was parsed as, from `str::parse`
 /// of [`CallStatus`](crate::CallStatus), [`Direction`](crate::Direction),
-/// [`EndReasonCategory`](crate::EndReasonCategory) or
-/// [`ProviderKind`](crate::ProviderKind). It is a standard error, so `?` takes it into
+/// [`EndReasonCategory`](crate::EndReasonCategory), [`ProviderKind`](crate::ProviderKind)
+/// or [`SortOrder`](crate::SortOrder). It is a standard error, so `?` takes it into
 /// `anyhow`, `Box<dyn Error>` or an application's own error type.
 ///
 /// ```

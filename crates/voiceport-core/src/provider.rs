@@ -218,7 +218,7 @@ impl Capabilities {
 /// | `async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call>` | delete a note |
 /// | `fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent>` | a webhook body as an event (verify it first) |
 ///
-/// [`VoiceProviderExt`] adds `calls` and `pages` (every page, lazily), `transcript_of` and
+/// [`VoiceProviderExt`] adds `calls` and `pages` (every page, lazily), `transcript_of`, `recording_of` and
 /// `wait_until_ended`.
 ///
 /// # Errors
@@ -431,18 +431,33 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// # Ok(()) }
     /// ```
     async fn transcript_of(&self, call: &crate::Call) -> Result<Transcript> {
-        use crate::CallStatus as S;
-        let unanswered = matches!(
-            call.status,
-            S::NoAnswer | S::Busy | S::Canceled | S::Scheduled | S::Queued | S::Ringing
-        );
-        // A call canceled once answered (where a vendor says so) did talk.
-        let talked = call.started_at.is_some() || call.duration_secs.is_some_and(|d| d > 0.0);
-        let unspoken = unanswered && !talked;
         match &call.transcript {
             Some(transcript) => Ok(transcript.clone()),
-            None if unspoken => Ok(Transcript::default()),
+            None if never_talked(call) => Ok(Transcript::default()),
             None => self.transcript(&call.id).await,
+        }
+    }
+
+    /// The recording of a call already read, as [`transcript_of`](Self::transcript_of)
+    /// reads its transcript: the one it carries, else the vendor's
+    /// ([`recording`](VoiceProvider::recording)), one request; `None` without a request
+    /// for a call that never started (no answer, busy, canceled before it was answered) or
+    /// has not yet. A request that fails is the error, for that call alone.
+    ///
+    /// ```no_run
+    /// use voiceport_core::{CallId, VoiceProviderExt};
+    /// # async fn run(provider: &dyn voiceport_core::VoiceProvider) -> voiceport_core::Result<()> {
+    /// let call = provider.get_call(&CallId::new("call_45802f38266558e95adfd9466093")).await?;
+    /// if let Some(recording) = provider.recording_of(&call).await? {
+    ///     println!("{:?}", recording.mono_url);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn recording_of(&self, call: &crate::Call) -> Result<Option<Recording>> {
+        match &call.recording {
+            Some(recording) => Ok(Some(recording.clone())),
+            None if never_talked(call) => Ok(None),
+            None => self.recording(&call.id).await,
         }
     }
 
@@ -547,6 +562,20 @@ pub trait VoiceProviderExt: VoiceProvider {
             }
         }
     }
+}
+
+/// Whether a call has had nothing said or recorded in it: one that never started (no
+/// answer, busy, canceled before it was answered) or has not yet (scheduled, queued,
+/// ringing), with no start time and no duration. A call canceled once answered (where a
+/// vendor says so) did talk.
+fn never_talked(call: &crate::Call) -> bool {
+    use crate::CallStatus as S;
+    let unanswered = matches!(
+        call.status,
+        S::NoAnswer | S::Busy | S::Canceled | S::Scheduled | S::Queued | S::Ringing
+    );
+    let talked = call.started_at.is_some() || call.duration_secs.is_some_and(|d| d > 0.0);
+    unanswered && !talked
 }
 
 /// Whether a call looked at has ended: a terminal status, or one voiceport does not know

@@ -22,6 +22,47 @@ pub enum SortOrder {
     Descending,
 }
 
+impl SortOrder {
+    /// `ascending` or `descending`, as serialized; `Display` writes the same.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::SortOrder;
+    /// assert_eq!(SortOrder::Descending.to_string(), "descending");
+    /// // Read back in any case, and as the CLI's `--sort` words: newest and oldest first.
+    /// assert_eq!("newest".parse::<SortOrder>(), Ok(SortOrder::Descending));
+    /// assert_eq!("Ascending".parse::<SortOrder>(), Ok(SortOrder::Ascending));
+    /// assert!("sideways".parse::<SortOrder>().is_err());
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Ascending => "ascending",
+            SortOrder::Descending => "descending",
+        }
+    }
+}
+
+impl std::fmt::Display for SortOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SortOrder {
+    type Err = crate::UnknownNameError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "ascending" | "asc" | "oldest" => Ok(SortOrder::Ascending),
+            "descending" | "desc" | "newest" => Ok(SortOrder::Descending),
+            _ => Err(crate::UnknownNameError::new(
+                "sort order",
+                text,
+                ["ascending", "descending", "newest", "oldest"],
+            )),
+        }
+    }
+}
+
 /// Which calls to list. Every field is optional; the default lists everything.
 ///
 /// A filter the vendor cannot apply server-side is applied client-side by the adapter (see

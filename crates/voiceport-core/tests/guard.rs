@@ -474,6 +474,33 @@ async fn transcript_of_asks_only_for_a_call_without_one() {
     assert_eq!(counting.ran(), 2);
 }
 
+/// A call's recording is the one it carries, without a request; a call without one has
+/// it read (here through `get_call`, the default `recording`), unless it never talked.
+#[tokio::test]
+async fn recording_of_asks_only_for_a_call_without_one() {
+    use voiceport_core::{Recording, VoiceProviderExt};
+    let counting = Counting::new(Capabilities {
+        recording: true,
+        ..everything()
+    });
+    let mut call = Call::new(CallId::new(ID), ProviderKind::Rounded);
+    let mut recording = Recording::default();
+    recording.mono_url = Some("https://recordings.example.com/14abe6f5.mp3".into());
+    call.recording = Some(recording.clone());
+    assert_eq!(counting.recording_of(&call).await.unwrap(), Some(recording));
+    assert_eq!(counting.ran(), 0);
+    call.recording = None;
+    // Asked for: the live call `get_call` answers has none.
+    assert_eq!(counting.recording_of(&call).await.unwrap(), None);
+    assert_eq!(counting.ran(), 1);
+    call.status = CallStatus::Busy;
+    assert_eq!(counting.recording_of(&call).await.unwrap(), None);
+    assert_eq!(counting.ran(), 1);
+    call.duration_secs = Some(12.0);
+    counting.recording_of(&call).await.unwrap();
+    assert_eq!(counting.ran(), 2);
+}
+
 /// A call that ended with a status voiceport does not know (its end time set) has ended:
 /// the wait returns it at the look that finds it so, rather than at its timeout.
 #[tokio::test(start_paused = true)]

@@ -284,6 +284,10 @@ fn a_key_and_a_key_variable_together_are_refused() {
         in_code.resolve_api_key().unwrap().expose_secret(),
         "from-code"
     );
+    // And a variable set in code replaces the key.
+    let from_env = in_code.with_api_key_env("PATH");
+    let path = std::env::var("PATH").unwrap();
+    assert_eq!(from_env.resolve_api_key().unwrap().expose_secret(), path);
 }
 
 #[test]

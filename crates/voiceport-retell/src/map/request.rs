@@ -60,10 +60,8 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>
     };
     Ok(Some(wire::ListRequest {
         filter_criteria,
-        sort_order: query.sort.map(|order| match order {
-            SortOrder::Ascending => "ascending",
-            SortOrder::Descending => "descending",
-        }),
+        // Retell's words are the order's own.
+        sort_order: query.sort.map(SortOrder::as_str),
         limit: CAPABILITIES.page_size(query),
         pagination_key,
     }))
