@@ -111,7 +111,9 @@ fn status(view: &View) -> (&'static str, Option<&'static str>) {
 enum Part {
     /// `get-call`, `update-call`, `create-phone-call`, `call_analyzed`: everything.
     Full,
-    /// A list item: no transcript fields.
+    /// A list item: everything but the transcript fields (`transcript`,
+    /// `transcript_object`, `transcript_with_tool_calls`,
+    /// `scrubbed_transcript_with_tool_calls`).
     Listed,
     /// `call_started`: the basic call info.
     Started,
@@ -214,22 +216,23 @@ fn render(call: &SimCall, view: &View, part: Part) -> Value {
         put("transcript_object", json!(spoken));
         let with_tools: Vec<Value> = conversation.lines.iter().map(utterance).collect();
         put("transcript_with_tool_calls", json!(with_tools));
-        // What the agent collected in its dynamic variables (strings, as Retell documents
-        // them), set once the call is over: the extracted values as text, and one the
-        // analysis does not have (which values an agent collects is the sandbox's own).
-        let mut collected: Map<String, Value> = conversation
-            .extracted
-            .iter()
-            .map(|(key, value)| {
-                let text = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned);
-                (key.clone(), Value::String(text))
-            })
-            .collect();
-        collected.insert("preferred_channel".into(), json!("sms"));
-        put("collected_dynamic_variables", Value::Object(collected));
     }
+    // What the agent collected in its dynamic variables (strings, as Retell documents
+    // them), set once the call is over: the extracted values as text, and one the analysis
+    // does not have (which values an agent collects is the sandbox's own). A list item
+    // keeps it: the v3 list leaves out the four transcript fields only.
+    let mut collected: Map<String, Value> = conversation
+        .extracted
+        .iter()
+        .map(|(key, value)| {
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            (key.clone(), Value::String(text))
+        })
+        .collect();
+    collected.insert("preferred_channel".into(), json!("sms"));
+    put("collected_dynamic_variables", Value::Object(collected));
     put(
         "recording_url",
         json!(recording_url("retell", &call.id, false)),
@@ -1007,6 +1010,17 @@ mod tests {
             assert!(listed.get(key).is_none(), "{key}");
         }
         assert!(listed["recording_url"].is_string() && listed["call_analysis"].is_object());
+        // Everything else get-call has, `collected_dynamic_variables` among it.
+        let mut full = shown(ended, false, Part::Full);
+        for key in [
+            "transcript",
+            "transcript_object",
+            "transcript_with_tool_calls",
+        ] {
+            full.as_object_mut().unwrap().remove(key);
+        }
+        assert!(listed["collected_dynamic_variables"].is_object());
+        assert_eq!(listed, full);
         let at_end = shown(ended, false, Part::Ended);
         assert!(at_end.get("call_analysis").is_none() && at_end["transcript"].is_string());
         let started = shown(Phase::InProgress, false, Part::Started);

@@ -1875,6 +1875,47 @@ async fn retell_filters_on_the_server() {
     assert_eq!(status, 400);
 }
 
+/// A listed call is the call get-call reads, less the four transcript fields Retell's v3
+/// list leaves out: in particular the same `call_analysis` and
+/// `collected_dynamic_variables`, which the adapter merges into `analysis.extracted`, so a
+/// call reads the same extracted values listed or by id.
+#[tokio::test]
+async fn retell_a_listed_call_is_the_call_less_its_transcripts() {
+    let sandbox = sandbox().await;
+    let (status, page) = retell_list(&sandbox, json!({"limit": 1000})).await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 30);
+    let mut collected = 0;
+    for item in items {
+        let id = item["call_id"].as_str().unwrap();
+        let read = request(
+            &sandbox,
+            Retell,
+            reqwest::Method::GET,
+            &format!("/v2/get-call/{id}"),
+        );
+        let (status, mut call) = json_of(read.send().await.unwrap()).await;
+        assert_eq!(status, 200, "{call}");
+        for key in ["collected_dynamic_variables", "call_analysis"] {
+            assert_eq!(item.get(key), call.get(key), "{id}: {key}");
+        }
+        collected += usize::from(item["collected_dynamic_variables"].is_object());
+        for key in [
+            "transcript",
+            "transcript_object",
+            "transcript_with_tool_calls",
+            "scrubbed_transcript_with_tool_calls",
+        ] {
+            assert!(item.get(key).is_none(), "{id}: {key}");
+            call.as_object_mut().unwrap().remove(key);
+        }
+        assert_eq!(item, &call, "{id}");
+    }
+    // The calls that talked carry what their agent collected.
+    assert!(collected > 0);
+}
+
 /// Stopped before it connected: not connected, `manual_stopped`, and still so once it
 /// would have ended by itself. The call rings for two seconds, so that the stop surely
 /// comes first on a loaded machine.
