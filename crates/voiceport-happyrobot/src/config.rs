@@ -76,9 +76,13 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 pub struct HappyRobotOptions {
     /// The id of the purchased number outbound calls are placed from (dial `number_id`),
     /// used when a [`DialRequest`](voiceport_core::DialRequest) has no `phone_number_id`.
-    /// HappyRobot requires one of the two.
+    /// HappyRobot requires one of the two. Also read as `phone_number_id`, the name the
+    /// Vapi family's option and the dial request give it.
+    #[serde(alias = "phone_number_id")]
     pub number_id: Option<String>,
-    /// The use case outbound calls run (dial `use_case_id`).
+    /// The use case outbound calls run (dial `use_case_id`). Also read as `agent_id`, the
+    /// name Rounded's and Retell's option and the dial request give it.
+    #[serde(alias = "agent_id")]
     pub use_case_id: Option<String>,
     /// The organization id sent as `x-organization-id` to the platform API's usage report
     /// ([`HappyRobot::usage`](crate::HappyRobot::usage), the only request that sends it):
@@ -89,4 +93,29 @@ pub struct HappyRobotOptions {
     /// mock) and no `usage_base_url`, `usage` is refused (`Error::Config` at this option)
     /// rather than sending the key to the production platform host.
     pub usage_base_url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names every vendor shares read as HappyRobot's own; both at once are refused.
+    #[test]
+    fn shared_option_names_are_read_as_happyrobot_s() {
+        let options: HappyRobotOptions = serde_json::from_value(serde_json::json!({
+            "agent_id": "690a36427a81a64cbcab4fd5", "phone_number_id": "65f1ce217a81a64cbcab4f10"
+        }))
+        .unwrap();
+        assert_eq!(
+            options.use_case_id.as_deref(),
+            Some("690a36427a81a64cbcab4fd5")
+        );
+        assert_eq!(
+            options.number_id.as_deref(),
+            Some("65f1ce217a81a64cbcab4f10")
+        );
+        let both = serde_json::json!({"agent_id": "a", "use_case_id": "b"});
+        let error = serde_json::from_value::<HappyRobotOptions>(both).unwrap_err();
+        assert!(error.to_string().contains("duplicate field"), "{error}");
+    }
 }

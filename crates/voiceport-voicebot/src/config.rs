@@ -173,7 +173,9 @@ impl Flavor {
 #[serde(expecting = "a table ([providers.NAME.options])")]
 pub struct VapiOptions {
     /// The assistant that talks on a dial whose request names no `agent_id`
-    /// (Vapi `assistantId`). A dial with neither is refused.
+    /// (Vapi `assistantId`). A dial with neither is refused. Also read as `agent_id`, the
+    /// name Rounded's and Retell's option give it.
+    #[serde(alias = "agent_id")]
     pub assistant_id: Option<String>,
     /// The phone number (Vapi `phoneNumberId`, an id, not an E.164 number) a dial calls
     /// from when the request names no `phone_number_id`.
@@ -209,5 +211,19 @@ mod tests {
         );
         assert_eq!(Flavor::Vapi.call_id(), IdFormat::Uuid);
         assert_eq!(Flavor::of(ProviderKind::HappyRobot), None);
+    }
+
+    /// The name every vendor shares reads as the assistant; both at once are refused.
+    #[test]
+    fn agent_id_reads_as_the_assistant() {
+        let options: VapiOptions = serde_json::from_value(serde_json::json!({
+            "agent_id": "83e6398d-2080-44a1-8c0e-12bedcc33d1e"
+        }))
+        .unwrap();
+        let assistant = Some("83e6398d-2080-44a1-8c0e-12bedcc33d1e");
+        assert_eq!(options.assistant_id.as_deref(), assistant);
+        let both = serde_json::json!({"agent_id": "a", "assistant_id": "b"});
+        let error = serde_json::from_value::<VapiOptions>(both).unwrap_err();
+        assert!(error.to_string().contains("duplicate field"), "{error}");
     }
 }
