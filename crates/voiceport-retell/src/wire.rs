@@ -245,6 +245,8 @@ pub(crate) struct FilterCriteria {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) call_type: Option<Filter>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) call_status: Option<Filter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) direction: Option<Filter>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) from_number: Option<Filter>,

@@ -327,6 +327,27 @@ async fn statuses_and_search_are_filtered_client_side() {
     }
 }
 
+/// Live calls are asked for as such (`call_status` `ongoing`), and what comes back is
+/// still checked: a server that answers with ended calls regardless finds none kept.
+#[tokio::test]
+async fn live_calls_are_asked_for_by_their_status() {
+    let api = api().await;
+    let live_only = json!({"limit": 50, "filter_criteria": {
+        "call_status": {"type": "enum", "op": "in", "value": ["ongoing"]}}});
+    api.on("POST", "/v3/list-calls")
+        .and(body_json(&live_only))
+        .respond_with(json_response(200, &fixture("list_page.json")))
+        .mount(&api.server)
+        .await;
+    let live = CallQuery {
+        statuses: vec![CallStatus::InProgress],
+        ..CallQuery::default()
+    };
+    let page = client(&api).list_calls(&live).await.unwrap();
+    assert!(page.calls.is_empty(), "{:?}", page.calls);
+    assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn unsupported_list_queries_are_refused_before_sending() {
     let api = api().await;

@@ -14,14 +14,18 @@ use voiceport_core::{
 };
 
 use crate::config::{CAPABILITIES, KIND, RetellOptions};
+use crate::map::status::call_statuses_for;
 use crate::wire::{self, AgentFilter, Filter, FilterCriteria};
 
 /// The body of `POST /v3/list-calls` for `query`; `None` when no Retell call can match
-/// (chats: Retell's calls are phone and web calls), and nothing need be asked.
+/// (chats: Retell's calls are phone and web calls; statuses no Retell call reads as), and
+/// nothing need be asked.
 ///
 /// Server-side: the agent, call type, direction, numbers, time range (on
-/// `start_timestamp`), sort order, page size and cursor. The statuses and the search are
-/// `map::page`'s, which also checks every other filter again on the calls received.
+/// `start_timestamp`), sort order, page size and cursor, and the `call_status` the asked
+/// statuses come of where it can be told ([`call_statuses_for`]). The statuses and the
+/// search are `map::page`'s, which also checks every other filter again on the calls
+/// received.
 pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>> {
     let call_type = match &query.kind {
         None => None,
@@ -30,6 +34,17 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>
         Some(CallKind::Chat) => return Ok(None),
         // A type Retell named itself (a call read with it has this kind): sent back.
         Some(other) => Some(other.as_str()),
+    };
+    // The live calls (or those stopped before connecting) asked for as such: Retell
+    // filters on `call_status`, where the rest would walk every call to find a few.
+    let call_status = match call_statuses_for(&query.statuses) {
+        Some(asked) if asked.is_empty() => return Ok(None),
+        Some(asked) => Some(Filter {
+            kind: "enum",
+            op: "in",
+            value: json!(asked),
+        }),
+        None => None,
     };
     let pagination_key = match &query.cursor {
         None => None,
@@ -53,6 +68,7 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>
             }]
         }),
         call_type: call_type.map(one_of),
+        call_status,
         direction: query.direction.map(|d| one_of(d.as_str())),
         from_number: query.from_number.as_ref().map(equal),
         to_number: query.to_number.as_ref().map(equal),
@@ -189,7 +205,7 @@ mod tests {
 
     use super::*;
     use voiceport_core::testing::http::{assert_refused_locally, assert_unsupported_field};
-    use voiceport_core::{AgentId, Direction, MetadataMode};
+    use voiceport_core::{AgentId, CallStatus, Direction, MetadataMode};
 
     fn body(query: &CallQuery) -> Value {
         serde_json::to_value(list_params(query).unwrap().unwrap()).unwrap()
@@ -219,7 +235,7 @@ mod tests {
             page_size: Some(20),
             cursor: Some(PageCursor::Token { token: "k".into() }),
             // Client-side only: not in the body.
-            statuses: vec![voiceport_core::CallStatus::Busy],
+            statuses: vec![CallStatus::Busy],
             search: Some("x".into()),
             ..CallQuery::default()
         };
@@ -242,6 +258,30 @@ mod tests {
                 "pagination_key": "k"
             })
         );
+    }
+
+    #[test]
+    fn live_calls_are_asked_for_by_status() {
+        let with = |statuses: Vec<CallStatus>| CallQuery {
+            statuses,
+            ..CallQuery::default()
+        };
+        let live = body(&with(vec![CallStatus::InProgress]));
+        assert_eq!(
+            live["filter_criteria"],
+            json!({"call_status": {"type": "enum", "op": "in", "value": ["ongoing"]}})
+        );
+        let stopped = body(&with(vec![CallStatus::Canceled, CallStatus::InProgress]));
+        let asked = &stopped["filter_criteria"]["call_status"]["value"];
+        assert_eq!(asked, &json!(["not_connected", "ongoing"]));
+        // Statuses that come of several: this side's alone.
+        let ended = body(&with(vec![CallStatus::InProgress, CallStatus::Completed]));
+        assert_eq!(ended, json!({"limit": 50}));
+        // No Retell call is scheduled: nothing is asked.
+        assert!(matches!(
+            list_params(&with(vec![CallStatus::Scheduled])),
+            Ok(None)
+        ));
     }
 
     #[test]

@@ -77,6 +77,37 @@ pub(crate) fn status_of(fields: StatusFields<'_>) -> (CallStatus, Option<EndReas
     }
 }
 
+/// The `call_status` values a listing can ask Retell for so that every call with one of
+/// `statuses` comes back (a superset: `map::page` checks each call again). `None` where
+/// one of them may come of a value Retell's list does not filter on (`registered`, an
+/// unknown one) or of many (`completed` comes of `ended` and of live statuses beside a
+/// reason): the statuses are then checked on this side only, as they are where none is
+/// asked for. An empty list: no Retell call reads as any of them.
+///
+/// Only two are worth asking for: `in_progress` (`ongoing`, the live calls, a few among
+/// many) and `canceled` (`not_connected` stopped before it connected).
+pub(crate) fn call_statuses_for(statuses: &[CallStatus]) -> Option<Vec<&'static str>> {
+    if statuses.is_empty() {
+        return None;
+    }
+    let mut asked: Vec<&'static str> = Vec::new();
+    for status in statuses {
+        let values: &[&'static str] = match status {
+            CallStatus::InProgress => &["ongoing"],
+            CallStatus::Canceled => &["not_connected"],
+            // Retell has no scheduled calls, and does not tell a ringing call apart.
+            CallStatus::Scheduled | CallStatus::Ringing => &[],
+            _ => return None,
+        };
+        for value in values {
+            if !asked.contains(value) {
+                asked.push(value);
+            }
+        }
+    }
+    Some(asked)
+}
+
 /// What a `disconnection_reason` says: the status of an `ended` call with it, and the
 /// reason's category. Matched by value, then by the `error_` family, so that an error value
 /// added after this table lands with its family; anything else is `Completed` / `Other`.
@@ -149,6 +180,77 @@ mod tests {
 
     fn reason(category: EndReasonCategory, vendor: Option<&str>) -> Option<EndReason> {
         Some(EndReason::new(category, vendor.map(str::to_owned)))
+    }
+
+    /// What a listing asks Retell for holds every call the status table reads as the
+    /// statuses asked: every `call_status` (an unknown one and none included) beside every
+    /// reason (an unknown one, a new error, none), in voicemail or not.
+    #[test]
+    fn statuses_asked_of_retell_hold_every_call_read_so() {
+        let reasons: Vec<Option<&str>> = [
+            "user_hangup",
+            "agent_hangup",
+            "call_transfer",
+            "transfer_bridged",
+            "transfer_cancelled",
+            "voicemail_reached",
+            "ivr_reached",
+            "inactivity",
+            "max_duration_reached",
+            "manual_stopped",
+            "dial_busy",
+            "dial_no_answer",
+            "user_declined",
+            "registered_call_timeout",
+            "dial_failed",
+            "scam_detected",
+            "error_asr",
+            "error_from_the_future",
+            "a_new_reason",
+        ]
+        .map(Some)
+        .into_iter()
+        .chain([None])
+        .collect();
+        let call_statuses = [
+            Some("registered"),
+            Some("not_connected"),
+            Some("ongoing"),
+            Some("ended"),
+            Some("error"),
+            Some("archived"),
+            None,
+        ];
+        let mut narrowed = 0;
+        for &wanted in CallStatus::ALL {
+            let Some(asked) = call_statuses_for(&[wanted]) else {
+                continue;
+            };
+            narrowed += 1;
+            for call_status in call_statuses {
+                for reason in &reasons {
+                    for in_voicemail in [false, true] {
+                        let (read, _) = status(call_status, *reason, in_voicemail);
+                        if read == wanted {
+                            assert!(
+                                call_status.is_some_and(|s| asked.contains(&s)),
+                                "{wanted}: {call_status:?} {reason:?} is not asked for"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(narrowed, 4, "in_progress, canceled, scheduled, ringing");
+        // One that cannot be narrowed leaves the whole set to this side.
+        use CallStatus as S;
+        assert_eq!(call_statuses_for(&[S::InProgress, S::Completed]), None);
+        assert_eq!(
+            call_statuses_for(&[S::InProgress, S::Canceled, S::InProgress]),
+            Some(vec!["ongoing", "not_connected"])
+        );
+        assert_eq!(call_statuses_for(&[S::Scheduled]), Some(vec![]));
+        assert_eq!(call_statuses_for(&[]), None, "no status asked: every call");
     }
 
     /// Every value of Retell's SDK 5.60 enum, and the removed ones, as on an ended call.
