@@ -58,7 +58,7 @@
 //! dials through routes that fail over or split traffic ([`Registry::dial`]).
 //! [`webhooks`] verifies and parses what vendors post; with the `axum` feature its
 //! `Receiver` serves the deliveries of every provider that has a `[providers.NAME.webhook]`
-//! table, verified and de-duplicated. An [`Interrupt`], thrown by your code (on Ctrl-C,
+//! table, verified and de-duplicated. An [`Interrupt`], set off by your code (on Ctrl-C,
 //! say), stops dials not yet sent while one already sent is still answered.
 //!
 //! [`codec`] decodes any vendor's JSON without a key or a network. The `insta` feature

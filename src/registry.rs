@@ -311,7 +311,7 @@ impl Registry {
     /// providers whose capabilities do not allow the dial (a scheduled one, where it does
     /// not schedule), unless none do.
     ///
-    /// Run under a thrown [`Interrupt`], it dials no further provider and still waits for
+    /// Run under an interrupted [`Interrupt`], it dials no further provider and still waits for
     /// the dial in flight. The route ends with [`Error::Interrupted`], naming no provider
     /// when none was dialing (before the route started, or after a refusal) and the one
     /// dialing when its own dial was interrupted.
@@ -337,7 +337,7 @@ impl Registry {
     /// As for [`VoiceProvider::dial`]: a route future dropped before it completes (a
     /// `tokio::time::timeout`, the losing branch of a `select!`) returns nothing, not even
     /// which provider it was dialing, and **a call may have been placed**. Bound its time
-    /// with the providers' `timeout_secs`, and stop it with a thrown [`Interrupt`] rather
+    /// with the providers' `timeout_secs`, and stop it with [`Interrupt::interrupt`] rather
     /// than by dropping it: the route then ends with an answer that says what happened.
     pub async fn dial(
         &self,
@@ -402,7 +402,7 @@ impl Registry {
             // dialed any more, whatever its adapter checks. The route names none: `name`
             // was never dialed, and the CLI would send the user to look for a call there.
             if let (true, Some(config)) = (
-                Interrupt::current_is_thrown(),
+                Interrupt::current_is_interrupted(),
                 self.file.providers.get(name),
             ) {
                 let error = Error::interrupted(config.kind, Operation::Dial);

@@ -53,7 +53,7 @@ impl Default for Interrupt {
 }
 
 impl Interrupt {
-    /// A switch not yet thrown.
+    /// An interrupt not yet set off.
     pub fn new() -> Self {
         Interrupt::default()
     }
@@ -75,24 +75,24 @@ impl Interrupt {
         IN_SCOPE.scope(self.clone(), future)
     }
 
-    /// Whether the future being polled runs under an interrupt that was thrown: what an
+    /// Whether the future being polled runs under an interrupt that was set off: what an
     /// adapter that sends its dials with an HTTP stack of its own checks before sending
     /// one (returning [`Error::Interrupted`](crate::Error::Interrupted)). Core's HTTP
     /// client and the registry's routes check it themselves.
-    pub fn current_is_thrown() -> bool {
+    pub fn current_is_interrupted() -> bool {
         IN_SCOPE
             .try_with(Interrupt::is_interrupted)
             .unwrap_or(false)
     }
 
-    /// Waits until the interrupt the future being polled runs under is thrown; never
+    /// Waits until the interrupt the future being polled runs under is set off; never
     /// outside one. What an adapter with an HTTP stack of its own races a wait before a
     /// dial's retry against, as core's client does.
-    pub async fn current_thrown() {
+    pub async fn current_interrupted() {
         match IN_SCOPE.try_with(|interrupt| interrupt.0.subscribe()) {
-            Ok(mut thrown) => {
+            Ok(mut interrupted) => {
                 // `Err` only if the switch is gone, which its holder rules out.
-                let _ = thrown.wait_for(|thrown| *thrown).await;
+                let _ = interrupted.wait_for(|set_off| *set_off).await;
             }
             Err(_) => std::future::pending().await,
         }
@@ -106,12 +106,12 @@ mod tests {
     #[tokio::test]
     async fn only_the_futures_run_under_it_see_it() {
         let interrupt = Interrupt::new();
-        assert!(!Interrupt::current_is_thrown());
+        assert!(!Interrupt::current_is_interrupted());
         let seen = interrupt
             .run(async {
-                let before = Interrupt::current_is_thrown();
+                let before = Interrupt::current_is_interrupted();
                 tokio::task::yield_now().await;
-                (before, Interrupt::current_is_thrown())
+                (before, Interrupt::current_is_interrupted())
             })
             .await;
         assert_eq!(seen, (false, false));
@@ -120,22 +120,22 @@ mod tests {
         assert!(
             interrupt
                 .clone()
-                .run(async { Interrupt::current_is_thrown() })
+                .run(async { Interrupt::current_is_interrupted() })
                 .await
         );
-        assert!(!Interrupt::current_is_thrown());
+        assert!(!Interrupt::current_is_interrupted());
         assert!(
             !Interrupt::new()
-                .run(async { Interrupt::current_is_thrown() })
+                .run(async { Interrupt::current_is_interrupted() })
                 .await
         );
     }
 
     #[tokio::test]
-    async fn a_wait_under_it_ends_when_it_is_thrown() {
+    async fn a_wait_under_it_ends_when_it_is_set_off() {
         let interrupt = Interrupt::new();
         // `run` of a `'static` future is `'static`: it can be spawned.
-        let waiting = tokio::spawn(interrupt.run(Interrupt::current_thrown()));
+        let waiting = tokio::spawn(interrupt.run(Interrupt::current_interrupted()));
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished());
         interrupt.interrupt();
@@ -146,7 +146,7 @@ mod tests {
         // Outside any interrupt, it never ends.
         let outside = tokio::time::timeout(
             std::time::Duration::from_millis(20),
-            Interrupt::current_thrown(),
+            Interrupt::current_interrupted(),
         );
         assert!(outside.await.is_err());
     }

@@ -395,7 +395,7 @@ async fn a_refused_connection_is_retried_even_for_a_dial() {
     }
 }
 
-/// A thrown [`Interrupt`] stops a dial not sent yet: its first attempt, and the retry
+/// An interrupted [`Interrupt`] stops a dial not sent yet: its first attempt, and the retry
 /// after a refused connection. Other requests go on.
 #[tokio::test]
 async fn an_interrupt_stops_a_dial_not_sent_yet() {
@@ -431,7 +431,7 @@ async fn an_interrupt_stops_a_dial_not_sent_yet() {
     let read = Request::get(Operation::GetCall, ["calls", "c1"]);
     assert!(interrupt.run(client.send(read)).await.is_ok());
 
-    // Refused at connect, then thrown during the wait before the retry (300 s or more):
+    // Refused at connect, then interrupted during the wait before the retry (300 s or more):
     // the wait ends, and no second try is made. Waited out, the backoff would outlast the
     // guard against hangs many times over, failing the test.
     let refusing = RefusingPort::new();
@@ -1123,7 +1123,7 @@ async fn a_plain_http_base_is_refused_on_a_client_of_an_https_api() {
     assert_eq!(err.outcome(), RequestOutcome::NotApplied);
 }
 
-/// A dial whose interrupt is thrown while its connection is being made is not sent on
+/// A dial whose interrupt is set off while its connection is being made is not sent on
 /// that connection: the connection is dropped before a byte of the request is written,
 /// and the dial fails as interrupted. (The connection hangs on a full accept queue, whose
 /// place is freed after the throw, so that it is made then.) Linux only: it relies on

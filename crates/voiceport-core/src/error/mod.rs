@@ -373,7 +373,7 @@ pub enum Error {
     },
 
     /// The request was not sent: the [`Interrupt`](crate::Interrupt) it ran under was
-    /// thrown first (a dial after Ctrl-C). Nothing happened at the vendor.
+    /// set off first (a dial after Ctrl-C). Nothing happened at the vendor.
     #[error("{provider} {operation}: interrupted before the request was sent")]
     #[non_exhaustive]
     Interrupted {

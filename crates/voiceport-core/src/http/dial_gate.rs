@@ -1,5 +1,5 @@
 //! The last check before a dial is sent: a connection made for a dial whose interrupt was
-//! thrown while it was being made is dropped before a byte of the request is written.
+//! set off while it was being made is dropped before a byte of the request is written.
 //!
 //! The request loop checks the interrupt before each attempt, but an attempt spends its
 //! first part (DNS, TCP, TLS) connecting, not sending anything: a Ctrl-C in that time
@@ -18,7 +18,7 @@ use crate::Interrupt;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// What the gate answers a dial's connection made after its interrupt was thrown: a
+/// What the gate answers a dial's connection made after its interrupt was set off: a
 /// connect error, so the request is known not sent (the loop then reports the interrupt).
 #[derive(Debug)]
 struct InterruptedWhileConnecting;
@@ -65,7 +65,7 @@ where
         let connecting = self.0.call(target);
         Box::pin(async move {
             let connection = connecting.await?;
-            if Interrupt::current_is_thrown() {
+            if Interrupt::current_is_interrupted() {
                 return Err(Box::new(InterruptedWhileConnecting) as BoxError);
             }
             Ok(connection)

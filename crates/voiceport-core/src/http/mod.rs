@@ -307,7 +307,7 @@ impl HttpClient {
         loop {
             // A dial not sent yet is not sent after an interrupt (its first attempt, or a
             // retry after a refused connection).
-            if dial && Interrupt::current_is_thrown() {
+            if dial && Interrupt::current_is_interrupted() {
                 tracing::debug!(attempt = attempts, "interrupted: the dial is not sent");
                 let operation = request.operation;
                 return Err(Error::Interrupted {
@@ -326,7 +326,7 @@ impl HttpClient {
             // Never sent (the gate dropped its connection, made after the interrupt; or it
             // failed to connect meanwhile): the interrupt is what stops it, as the loop's
             // first check says.
-            if dial && retry::never_sent(&error) && Interrupt::current_is_thrown() {
+            if dial && retry::never_sent(&error) && Interrupt::current_is_interrupted() {
                 continue;
             }
             let gone = matches!(error, Error::NotFound { .. });
@@ -353,7 +353,7 @@ impl HttpClient {
                     // A dial's wait ends with an interrupt, which the loop then reports.
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
-                        () = Interrupt::current_thrown(), if dial => {}
+                        () = Interrupt::current_interrupted(), if dial => {}
                     }
                 }
                 Err(give_up) => {
