@@ -350,7 +350,8 @@ pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
 /// events), a call that talked also gets a `transcript_updated` for each line spoken, its
 /// transcript so far (Retell sends one at every turn change and a last one at the end: the
 /// sandbox, whose calls have no turns in time, sends them all as the call ends, the last
-/// one the whole transcript), and a transferred call `transfer_started` and
+/// turn's the whole transcript, then the final one, the call ended, just before
+/// `call_ended`: its place is inferred), and a transferred call `transfer_started` and
 /// `transfer_bridged` (the call as it stood at its last turn, with the top-level
 /// `transfer_destination` object) before `call_ended`, and `transfer_ended` after it (the
 /// call with its `transfer_end_timestamp`). Their order around `call_ended` is inferred.
@@ -396,6 +397,8 @@ pub(crate) fn stage_deliveries(
                 posted.push(transfer(live("transfer_started")));
                 posted.push(transfer(live("transfer_bridged")));
             }
+            // The update Retell sends as the call ends: the call over, transcript whole.
+            posted.push(event("transcript_updated", Part::Ended));
             posted.push(event("call_ended", Part::Ended));
             if transferred {
                 posted.push(transfer_ended(call, view));

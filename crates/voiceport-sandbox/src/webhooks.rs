@@ -27,8 +27,8 @@
 //! `speech-update` in progress, then line by line a `speech-update` as each speaker starts
 //! and stops and a `conversation-update` at each line committed (tool lines too), before
 //! the end (both types in a default assistant's `serverMessages`), Retell's `transcript_updated` at each
-//! line spoken (all posted as the call ends: the sandbox's calls have no turns in time)
-//! and a transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`)
+//! line spoken and a last one with the call ended (all posted as the call ends: the
+//! sandbox's calls have no turns in time) and a transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`)
 //! and `transfer_ended` (after it).
 //!
 //! Retries: [`WebhookTarget::for_vendor`] (which the builder, the control API and the demo
