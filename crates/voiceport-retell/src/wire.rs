@@ -138,23 +138,28 @@ pub(crate) struct Utterance {
     pub(crate) words: Option<Vec<Word>>,
     // The entries' own fields are read leniently (`or_none`): a variant added after this
     // version may use one of their names with another type, and must not fail the call.
+    // Their text is boxed (two words, not three): a transcript holds many entries, each
+    // charged to the body's memory budget.
     /// `tool_call_invocation` and `tool_call_result`.
     #[serde(default, deserialize_with = "or_none")]
-    pub(crate) tool_call_id: Option<String>,
+    pub(crate) tool_call_id: Option<Box<str>>,
     /// `tool_call_invocation`: the function.
     #[serde(default, deserialize_with = "or_none")]
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<Box<str>>,
+    /// `tool_call_result`: whether the tool says it succeeded.
+    #[serde(default, deserialize_with = "or_none")]
+    pub(crate) successful: Option<bool>,
     /// `tool_call_invocation`: a JSON object as text.
     #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) arguments: Option<Value>,
     /// `node_transition`.
     #[serde(default, deserialize_with = "or_none")]
-    pub(crate) new_node_name: Option<String>,
+    pub(crate) new_node_name: Option<Box<str>>,
     #[serde(default, deserialize_with = "or_none")]
-    pub(crate) new_node_id: Option<String>,
+    pub(crate) new_node_id: Option<Box<str>>,
     /// `dtmf`: the key pressed.
     #[serde(default, deserialize_with = "or_none")]
-    pub(crate) digit: Option<String>,
+    pub(crate) digit: Option<Box<str>>,
     /// `sms` and `injected`: seconds from the start of the call.
     #[serde(default, deserialize_with = "amount")]
     pub(crate) time_sec: Option<f64>,

@@ -134,11 +134,33 @@ pub struct ToolResult {
     pub tool_call_id: Option<String>,
     /// The function's name.
     pub name: Option<String>,
+    /// Whether the tool says it succeeded, where the vendor tells (Retell's
+    /// `successful`). Left out of the JSON when not told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub succeeded: Option<bool>,
 }
 
 impl ToolResult {
     /// The result of invocation `tool_call_id` of the function `name`.
     pub fn new(tool_call_id: Option<String>, name: Option<String>) -> Self {
-        ToolResult { tool_call_id, name }
+        ToolResult {
+            tool_call_id,
+            name,
+            succeeded: None,
+        }
+    }
+
+    /// The same result, saying whether the tool succeeded.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::ToolResult;
+    /// let result = ToolResult::new(Some("t1".into()), None).with_succeeded(Some(false));
+    /// assert_eq!(result.succeeded, Some(false));
+    /// ```
+    #[must_use]
+    pub fn with_succeeded(mut self, succeeded: Option<bool>) -> Self {
+        self.succeeded = succeeded;
+        self
     }
 }

@@ -206,14 +206,15 @@ fn utterance(entry: &wire::Utterance, names: &HashMap<&str, &str>) -> Utterance 
     utterance.end_secs = words.iter().rev().find_map(|w| finite(w.end));
     match entry.role {
         Some(Role::ToolCallInvocation) => utterance.tool_calls.push(ToolCall::new(
-            entry.tool_call_id.clone().filter(|id| !id.is_empty()),
-            entry.name.clone().filter(|n| !n.is_empty()),
+            non_empty(entry.tool_call_id.as_deref()).map(str::to_owned),
+            non_empty(entry.name.as_deref()).map(str::to_owned),
             entry.arguments.as_ref().and_then(value_text),
         )),
         Some(Role::ToolCallResult) => {
             let id = entry.tool_call_id.as_deref().filter(|id| !id.is_empty());
             let name = id.and_then(|id| names.get(id)).map(|n| (*n).to_owned());
-            utterance.tool_result = Some(ToolResult::new(id.map(str::to_owned), name));
+            let result = ToolResult::new(id.map(str::to_owned), name);
+            utterance.tool_result = Some(result.with_succeeded(entry.successful));
         }
         _ => {}
     }
@@ -675,9 +676,12 @@ mod tests {
         assert_eq!(u[3].text.as_deref(), Some("booked"));
         assert_eq!(
             u[3].tool_result,
-            Some(ToolResult::new(Some("t1".into()), Some("book".into())))
+            Some(
+                ToolResult::new(Some("t1".into()), Some("book".into())).with_succeeded(Some(true))
+            )
         );
-        assert_eq!(u[4].tool_result.as_ref().unwrap().name, None);
+        let orphan = u[4].tool_result.as_ref().unwrap();
+        assert_eq!((orphan.name.as_ref(), orphan.succeeded), (None, None));
         assert_eq!(u[5].speaker, Speaker::Other("node_transition".into()));
         assert_eq!(u[5].text.as_deref(), Some("Booking"));
         assert_eq!(u[6].speaker, Speaker::Other("dtmf".into()));
