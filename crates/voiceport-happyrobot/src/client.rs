@@ -161,7 +161,7 @@ impl HappyRobot {
         .await
     }
 
-    /// Adds or removes `email`'s rating `emoji` (`✅`, `👎`, `🚨`) on the call
+    /// Adds or removes `email`'s rating `emoji` (`✅`, `👎`, `🚨`; `✅` *inferred*) on the call
     /// (`PATCH /calls/{id}/ratings`, which answers with an empty 200).
     pub async fn set_rating(
         &self,

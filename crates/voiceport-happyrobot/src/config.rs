@@ -45,7 +45,8 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     filter_to_number: true,
     client_side_filtering: true,
     server_paging: true,
-    // The largest page HappyRobot is known to serve (a third-party script asks for 2000).
+    // The largest page asked for here: a third-party script asks HappyRobot for 2000,
+    // which is at least accepted (no documented maximum).
     max_page_size: 2000,
     default_page_size: 100,
     // The transcript is a separate endpoint.

@@ -54,7 +54,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         "start" => {
             let mut call = decode_call(OP, required_call(&delivery, body)?, "call")?;
             if let Some(content) = part::<wire::StartContent>(delivery.content, "content")? {
-                call.recording = recording(content.recording);
+                // A URL, as the examples have it (*inferred*: only its type, a string, is
+                // documented); anything else (a carrier's recording id) stays in the
+                // payload.
+                let url = content.recording.filter(|r| is_web_url(r));
+                call.recording = recording(url);
             }
             keep_whole_delivery(&mut call, "call", body);
             // Hooks carry no time of their own: the call's start is when this happened
@@ -224,6 +228,12 @@ fn began(call: &Call) -> Option<DateTime<Utc>> {
         (Some(created), Some(scheduled)) => Some(created.max(scheduled)),
         (created, scheduled) => created.or(scheduled),
     }
+}
+
+/// Whether `text` is an `http`/`https` URL (any case of the scheme).
+fn is_web_url(text: &str) -> bool {
+    let scheme = text.split_once("://").map(|(scheme, _)| scheme);
+    scheme.is_some_and(|s| s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("http"))
 }
 
 #[cfg(test)]
@@ -552,6 +562,24 @@ mod tests {
         assert_eq!(call.transfer_destination, None);
         let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
         assert_eq!(fields, ["content.messages[1].transfer_contact.phone"]);
+    }
+
+    /// A `start` delivery's `content.recording` is a recording only as a web URL: a
+    /// carrier's recording id is no place to download it from.
+    #[test]
+    fn a_start_recording_is_a_web_url_or_none() {
+        let start = |recording: &str| {
+            let body = json!({"type": "start", "call": {"id": "c1"},
+                "content": {"recording": recording}});
+            match parse(&body).unwrap().kind {
+                EventKind::Started { call } => call.recording.and_then(|r| r.mono_url),
+                other => panic!("{other:?}"),
+            }
+        };
+        let url = "https://recordings.happyrobot.ai/65f2a1b3.mp3";
+        assert_eq!(start(url).as_deref(), Some(url));
+        assert_eq!(start("RE5e2f8c0d9a1b4c7e3f6a8d2b0c4e1f9a"), None);
+        assert_eq!(start("HTTP://r/x.mp3").as_deref(), Some("HTTP://r/x.mp3"));
     }
 
     /// A `start` delivery's pre-signed `content.recording` carries its expiry.

@@ -218,7 +218,7 @@ pub(crate) struct Note<'a> {
 #[serde(default)]
 #[serde(expecting = "a rating object")]
 pub(crate) struct Rating<'a> {
-    /// `✅`, `👎` or `🚨`.
+    /// `✅`, `👎` or `🚨` (the first *inferred*: the docs show a blank option there).
     pub(crate) emoji: Option<String>,
     pub(crate) email: Option<String>,
     #[serde(borrow)]
@@ -263,8 +263,8 @@ pub(crate) struct CostSection<'a> {
     pub(crate) total_cost: Option<&'a RawValue>,
 }
 
-/// `GET /calls`: the current `{calls, count, limit, offset}` or the older
-/// `{calls, count, currentPage}`; only `calls` and `count` are read. The calls stay raw so
+/// `GET /calls`: `{calls, count, limit, offset}` (one docs example's, unconfirmed) or the
+/// older `{calls, count, currentPage}`; only `calls` and `count` are read. The calls stay raw so
 /// each keeps its exact JSON.
 #[derive(Debug, Deserialize)]
 #[serde(expecting = "a list of calls (an object with `calls`)")]

@@ -24,7 +24,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     // Server-side filters.
     filter_kind: true,
     filter_time_range: true,
-    // `start_timestamp` / `start_time`: the server filters on when the call started.
+    // `start_time_gt` / `start_time_lt`: the server filters on when the call started.
     time_range_on_start: true,
     filter_agent: true,
     filter_from_number: true,

@@ -36,12 +36,18 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call.campaign_id = read_id(&mut call, "campaign_id", wire.campaign_id).map(CampaignId::new);
     // The use case's name is not the call's name: HappyRobot calls have none.
     call.name = None;
+    // `provider` names the carrier of a phone call (`Twilio`) or the medium of another.
+    let numbered = (wire.metadata.as_ref()).is_some_and(|m| m.from.is_some() || m.to.is_some());
     call.kind = match wire.provider {
         Some(wire::CallProvider::Twilio) | None => CallKind::Phone,
         Some(wire::CallProvider::Web) => CallKind::Web,
         Some(wire::CallProvider::Chat) => CallKind::Chat,
-        // Through `parse`: a provider spelled as a unified kind (`phone`) is that kind.
-        Some(wire::CallProvider::Other(raw)) => CallKind::parse(&raw),
+        // Through `parse`: a provider spelled as a unified kind (`phone`) is that kind. A
+        // carrier named since (`Telnyx`) carries a phone call, which has its numbers.
+        Some(wire::CallProvider::Other(raw)) => match CallKind::parse(&raw) {
+            CallKind::Other(_) if numbered => CallKind::Phone,
+            kind => kind,
+        },
     };
     call.direction = match wire.call_type {
         Some(wire::CallType::Inbound) => Some(Direction::Inbound),
@@ -613,6 +619,12 @@ mod tests {
         assert_eq!(c.direction, None);
         // The older assistant (the use case of its day) before the voice persona.
         assert_eq!(c.agent.unwrap().id.unwrap().as_str(), "as");
+        // A carrier named since, on a call with its numbers: a phone call.
+        let c = call(json!({"id": "a", "provider": "Telnyx",
+            "metadata": {"from": "+14155550142", "to": "+16175550187"}}));
+        assert_eq!(c.kind, CallKind::Phone);
+        let c = call(json!({"id": "a", "provider": "web", "metadata": {"to": "+16175550187"}}));
+        assert_eq!(c.kind, CallKind::Web, "a unified kind stays itself");
     }
 
     #[test]

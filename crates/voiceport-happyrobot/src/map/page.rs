@@ -10,8 +10,8 @@ use super::call::map_call;
 use crate::config::{CAPABILITIES, KIND};
 use crate::wire;
 
-/// Decodes the body of `GET /calls` (`{calls, count, limit, offset}`, or the older
-/// `{calls, count, currentPage}`) for `query`.
+/// Decodes the body of `GET /calls` (`{calls, count, limit, offset}` as one docs example
+/// has it, unconfirmed, or the older `{calls, count, currentPage}`) for `query`.
 ///
 /// The filters HappyRobot cannot apply (kind, numbers) are applied here; so are the
 /// server-side ones, where the normalized meaning is stricter (every tag, not any; the
