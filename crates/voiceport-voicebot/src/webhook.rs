@@ -14,7 +14,7 @@
 //!
 //! | `message.type` | event |
 //! | --- | --- |
-//! | `end-of-call-report` | `Ended`: the call built from the report (`endedReason`, `artifact` then its top-level copies `messages`, `transcript`, `recordingUrl`, `stereoRecordingUrl`; `analysis` then `summary`; costs, `startedAt`/`endedAt`, `durationSeconds`, `customer`, `phoneNumber`) laid over `call`, which is often stale; status `ended` whatever `call.status` says |
+//! | `end-of-call-report` | `Ended`: the call built from the report (`endedReason`, `artifact` then its top-level copies `messages`, `transcript`, `recordingUrl`, `stereoRecordingUrl`; `analysis` then `summary`; costs (`cost`, `costBreakdown`, `costs`: any of them replaces the call's three), `startedAt`/`endedAt`, `durationSeconds`, `customer`, `phoneNumber`) laid over `call`, which is often stale; status `ended` whatever `call.status` says |
 //! | `status-update` | `StatusChanged`: status from `message.status` (+ `message.endedReason`), never from the stale `call.status`; the call (when delivered) with the same laid over |
 //! | `transcript` (`transcriptType` `final` or absent), `transcript[transcriptType="final"]` | `TranscriptUpdate` |
 //! | `conversation-update` | `TranscriptUpdate`: the newest of `messages` (else of the older OpenAI-style `conversation`, else of `messagesOpenAIFormatted`), the only one decoded |
@@ -540,6 +540,10 @@ fn first_text<'a, const N: usize>(candidates: [Option<Text<'a>>; N]) -> Option<T
 /// beside the artifact) put at the message's top level. The status is `ended` for an
 /// end-of-call report, else the message's (else the call's).
 ///
+/// The report's costs (`cost`, `costBreakdown`, `costs`) are taken together: when it
+/// gives any of them, they replace the call's three, so that a fresh total never stands
+/// beside a breakdown of the stale call's.
+///
 /// The report's conversation (the first of `artifact.messages`, `messages`,
 /// `artifact.messagesOpenAIFormatted`, `messagesOpenAIFormatted` that has a message)
 /// replaces the call's. What the report does not say, the call's own artifact still
@@ -569,9 +573,15 @@ fn lay_over<'a>(
     fresher(&mut call.ended_at, report.ended_at.take());
     fresher(&mut call.duration_seconds, report.duration_seconds.take());
     fresher(&mut call.duration_ms, report.duration_ms.take());
-    fresher(&mut call.cost, report.cost.take());
-    fresher(&mut call.cost_breakdown, report.cost_breakdown.take());
-    fresher(&mut call.costs, report.costs.take());
+    // The costs are one account: a report that gives any of `cost`, `costBreakdown` and
+    // `costs` replaces the call's three, those it does not give left out, never mixed
+    // field by field (Vapi's report gives `cost` and `costs`, while its stale call may
+    // hold an older `costBreakdown`, which would stand beside the fresh total).
+    if report.cost.is_some() || report.cost_breakdown.is_some() || report.costs.is_some() {
+        call.cost = report.cost.take();
+        call.cost_breakdown = report.cost_breakdown.take();
+        call.costs = report.costs.take();
+    }
     if let Some(fresh) = report.customer.take() {
         let customer = call.customer.get_or_insert_default();
         fresher(&mut customer.number, fresh.number);
@@ -832,6 +842,91 @@ mod tests {
                 .unwrap()
                 .get()
                 .contains("end-of-call-report")
+        );
+    }
+
+    /// Vapi's report gives `cost` and `costs[]` (no `costBreakdown`), while the call it
+    /// carries, a snapshot taken mid-call, holds an older `cost` and `costBreakdown`: the
+    /// event's cost is the report's alone, its items from the report's `costs`, adding up
+    /// to the report's total (never the stale breakdown beside the fresh total).
+    #[test]
+    fn a_report_s_costs_replace_the_stale_call_s_together() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/vapi/webhook_end_of_call_report_costs_only.json"
+        );
+        // The fixtures are the workspace's: a packaged crate has none to read.
+        let Ok(body) = std::fs::read(path) else {
+            return;
+        };
+        let sent: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let message = &sent["message"];
+        assert!(message.get("costBreakdown").is_none());
+        assert!(message["call"]["costBreakdown"].is_object());
+        let event = super::decode_webhook(ProviderKind::Vapi, &body).unwrap();
+        let call = event.call().unwrap();
+        let cost = call.cost.as_ref().unwrap();
+        let total = message["cost"].as_f64().unwrap();
+        assert_eq!(cost.total, Some(total));
+        // One item per entry of the report's `costs`, named as the breakdown's parts are.
+        let expected: Vec<(&str, f64)> = (message["costs"].as_array().unwrap().iter())
+            .map(|entry| {
+                let component = match entry["type"].as_str().unwrap() {
+                    "transcriber" => "stt",
+                    "model" => "llm",
+                    "voice" => "tts",
+                    other => other,
+                };
+                (component, entry["cost"].as_f64().unwrap())
+            })
+            .collect();
+        let items: Vec<(&str, f64)> = (cost.breakdown.iter())
+            .map(|item| (item.component.as_str(), item.amount))
+            .collect();
+        assert_eq!(items, expected);
+        let sum: f64 = cost.breakdown.iter().map(|item| item.amount).sum();
+        assert!((sum - total).abs() < 1e-9, "{sum} != {total}");
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
+    }
+
+    /// The three cost fields are one unit: a report that gives any of them leaves out the
+    /// call's others; one that gives none keeps the call's.
+    #[test]
+    fn a_report_s_costs_are_laid_over_as_one() {
+        let stale = json!({"id": "c1", "cost": 0.2,
+            "costBreakdown": {"transport": 0.05, "llm": 0.15, "total": 0.2},
+            "costs": [{"type": "transport", "cost": 0.05}, {"type": "model", "cost": 0.15}]});
+        let cost_of = |fields: serde_json::Value| {
+            let mut message = json!({"type": "end-of-call-report", "call": stale.clone()});
+            for (key, value) in fields.as_object().unwrap() {
+                message[key] = value.clone();
+            }
+            let event = parse(json!({ "message": message })).unwrap();
+            let cost = event.call().unwrap().cost.clone().unwrap();
+            let items: Vec<(String, f64)> = (cost.breakdown.into_iter())
+                .map(|item| (item.component, item.amount))
+                .collect();
+            (cost.total, items)
+        };
+        // A total alone: no stale item beside it.
+        assert_eq!(cost_of(json!({"cost": 0.5})), (Some(0.5), vec![]));
+        // Items alone: no stale total (nor breakdown) beside them.
+        assert_eq!(
+            cost_of(json!({"costs": [{"type": "voice", "cost": 0.3}]})),
+            (None, vec![("tts".to_owned(), 0.3)])
+        );
+        // A breakdown alone: its own total, not the stale `cost`.
+        assert_eq!(
+            cost_of(json!({"costBreakdown": {"stt": 0.1, "total": 0.1}})),
+            (Some(0.1), vec![("stt".to_owned(), 0.1)])
+        );
+        // None of them: the call's stand.
+        assert_eq!(
+            cost_of(json!({})),
+            (
+                Some(0.2),
+                vec![("transport".to_owned(), 0.05), ("llm".to_owned(), 0.15)]
+            )
         );
     }
 

@@ -161,7 +161,20 @@ pub(crate) struct Call<'a> {
     pub(crate) assistant_overrides: Option<AssistantOverrides<'a>>,
     /// An assistant given inline rather than by `assistantId`: its id and name.
     #[serde(borrow)]
-    pub(crate) assistant: Option<InlineAssistant<'a>>,
+    pub(crate) assistant: Option<InlineAgent<'a>>,
+    /// The squad that ran the call in place of an assistant (Vapi takes one of an
+    /// assistant, a squad and a workflow).
+    #[serde(borrow)]
+    pub(crate) squad_id: Option<Text<'a>>,
+    /// A squad given inline rather than by `squadId`.
+    #[serde(borrow)]
+    pub(crate) squad: Option<InlineAgent<'a>>,
+    /// The workflow that ran the call in place of an assistant.
+    #[serde(borrow)]
+    pub(crate) workflow_id: Option<Text<'a>>,
+    /// A workflow given inline rather than by `workflowId`.
+    #[serde(borrow)]
+    pub(crate) workflow: Option<InlineAgent<'a>>,
     /// Seconds. Only end-of-call reports send it (inferred: Vapi's schema does not list it,
     /// third-party code reads it); read when `startedAt`/`endedAt` are not.
     #[serde(default, deserialize_with = "amount")]
@@ -394,12 +407,13 @@ impl<M> Default for Artifact<'_, M> {
     }
 }
 
-/// `assistant`, an assistant given inline: only what names it is read.
+/// `assistant`, `squad` or `workflow`, the call's agent given inline: only what names it
+/// is read.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-#[serde(expecting = "an assistant object")]
-pub(crate) struct InlineAssistant<'a> {
-    /// Set when the assistant is a saved one.
+#[serde(expecting = "an assistant, squad or workflow object")]
+pub(crate) struct InlineAgent<'a> {
+    /// Set when it is a saved one.
     #[serde(borrow)]
     pub(crate) id: Option<Text<'a>>,
     #[serde(borrow)]

@@ -1133,6 +1133,51 @@ async fn dial_uses_the_default_assistant_and_accepts_200() {
     }
 }
 
+/// `extra.customer` sets the customer's details (Vapi's `customer` takes a `name`, an
+/// `email`, an `extension`, `numberE164CheckEnabled` …) beside the number `to` gives; a
+/// `number` of its own, which would call another party, is refused before sending.
+#[tokio::test]
+async fn dial_sends_the_customer_s_details_from_extra_beside_the_number() {
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        api.on("POST", vendor.calls)
+            .and(body_json(json!({
+                "assistantId": "asst-default",
+                "phoneNumberId": "num-default",
+                "customer": {
+                    "number": "+14155550199",
+                    "name": "Dana Whitfield",
+                    "numberE164CheckEnabled": false
+                }
+            })))
+            .respond_with(json_response(
+                201,
+                r#"{"id": "new-1", "status": "queued", "type": "outboundPhoneCall",
+                    "customer": {"number": "+14155550199", "name": "Dana Whitfield"}}"#,
+            ))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let mut request = DialRequest::to("+14155550199");
+        request.extra.insert(
+            "customer".into(),
+            json!({"name": "Dana Whitfield", "numberE164CheckEnabled": false}),
+        );
+        let outcome = vendor.client(&api).dial(&request).await.unwrap();
+        let call = outcome.call.unwrap();
+        assert_eq!(call.customer_name.as_deref(), Some("Dana Whitfield"));
+
+        let (_silent, client) = vendor.silent().await;
+        request.extra.insert(
+            "customer".into(),
+            json!({"name": "Dana Whitfield", "number": "+14155550100"}),
+        );
+        let err = client.dial(&request).await.unwrap_err();
+        assert_refused_locally(&err, Operation::Dial, "`extra` key `customer.number`");
+        assert_eq!(err.provider(), Some(vendor.kind()));
+    }
+}
+
 #[tokio::test]
 async fn dial_is_sent_once_on_a_500() {
     for vendor in BOTH {

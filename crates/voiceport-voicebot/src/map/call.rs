@@ -164,8 +164,9 @@ pub(crate) fn map_call_at(
 }
 
 /// The kind and direction, the parties' numbers (`from`, `to`), the customer's name and the
-/// assistant (`assistantId`, else the inline `assistant`'s id, and its name). See
-/// [`map_call_at`] for whose number is which.
+/// agent: the assistant (`assistantId`, else the inline `assistant`'s id, and its name),
+/// else the squad (`squadId`, `squad`) or the workflow (`workflowId`, `workflow`) that ran
+/// the call in its place, read alike. See [`map_call_at`] for whose number is which.
 fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option<&KnownNumbers>) {
     (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
     let customer = wire
@@ -183,13 +184,33 @@ fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option
         _ => (own_number, customer),
     };
     call.customer_name = wire.customer.as_mut().and_then(|c| owned(c.name.take()));
-    let inline = wire.assistant.take().unwrap_or_default();
-    let assistant = checked_id(call, at, "assistantId", wire.assistant_id.take())
-        .or_else(|| checked_id(call, at, "assistant.id", inline.id));
-    let assistant_name = owned(inline.name);
-    if assistant.is_some() || assistant_name.is_some() {
-        let id = assistant.map(|id| AgentId::new(id.into_owned()));
-        call.agent = Some(AgentRef::new(id, assistant_name));
+    // Vapi runs a call with one of an assistant, a squad and a workflow: the first named
+    // is the agent, its id and its name from the same one (a squad's name never stands
+    // beside an assistant's id).
+    let agents = [
+        (
+            ("assistantId", wire.assistant_id.take()),
+            ("assistant.id", wire.assistant.take()),
+        ),
+        (
+            ("squadId", wire.squad_id.take()),
+            ("squad.id", wire.squad.take()),
+        ),
+        (
+            ("workflowId", wire.workflow_id.take()),
+            ("workflow.id", wire.workflow.take()),
+        ),
+    ];
+    for ((id_field, id), (inline_id_field, inline)) in agents {
+        let inline = inline.unwrap_or_default();
+        let id = checked_id(call, at, id_field, id)
+            .or_else(|| checked_id(call, at, inline_id_field, inline.id));
+        let name = owned(inline.name);
+        if id.is_some() || name.is_some() {
+            let id = id.map(|id| AgentId::new(id.into_owned()));
+            call.agent = Some(AgentRef::new(id, name));
+            return;
+        }
     }
 }
 
@@ -917,6 +938,59 @@ mod tests {
         );
         assert_eq!(agent.name.as_deref(), Some("Riley"));
         assert!(map_call(wire_call(json!({"id": "c"}))).agent.is_none());
+    }
+
+    /// A call run by a squad or a workflow in place of an assistant has it as its agent
+    /// (its id, else its name), so that a query for that agent keeps it; an assistant,
+    /// when the call names one, comes first, and the name is the same one's.
+    #[test]
+    fn a_squad_or_a_workflow_is_the_agent_of_a_call_without_an_assistant() {
+        let agent_of = |call: Call| {
+            let agent = call.agent.expect("an agent");
+            (agent.id.map(|id| id.as_str().to_owned()), agent.name)
+        };
+        let squad = map_call(wire_call(json!({"id": "c",
+            "squadId": "5d2c8a1e-7b4f-4e9a-b3c6-1f0e9d8c7b6a"})));
+        let query = voiceport_core::CallQuery {
+            agent_id: Some(AgentId::new("5d2c8a1e-7b4f-4e9a-b3c6-1f0e9d8c7b6a")),
+            ..Default::default()
+        };
+        assert!(query.matches(&squad), "{:?}", squad.agent);
+        assert_eq!(
+            agent_of(squad),
+            (
+                Some("5d2c8a1e-7b4f-4e9a-b3c6-1f0e9d8c7b6a".to_owned()),
+                None
+            )
+        );
+        let squad = map_call(wire_call(json!({"id": "c",
+            "squad": {"name": "Front desk team", "members": [{"assistantId": "a1"}]}})));
+        assert_eq!(agent_of(squad), (None, Some("Front desk team".to_owned())));
+        let workflow = map_call(wire_call(json!({"id": "c",
+            "workflow": {"name": "Appointment triage", "nodes": [], "edges": []}})));
+        assert_eq!(
+            agent_of(workflow),
+            (None, Some("Appointment triage".to_owned()))
+        );
+        let workflow = map_call(wire_call(json!({"id": "c", "workflowId": "wf-1",
+            "workflow": {"id": "wf-1", "name": "Appointment triage"}})));
+        assert_eq!(
+            agent_of(workflow),
+            (
+                Some("wf-1".to_owned()),
+                Some("Appointment triage".to_owned())
+            )
+        );
+        // The assistant first, with its own name (none here), never the squad's.
+        let both = map_call(wire_call(json!({"id": "c", "assistantId": "a1",
+            "squadId": "sq-1", "squad": {"name": "Front desk team"}})));
+        assert_eq!(agent_of(both), (Some("a1".to_owned()), None));
+        // A blank assistant id is warned of, and the squad read in its place.
+        let blank = map_call(wire_call(json!({"id": "c", "assistantId": " ",
+            "squadId": "sq-1"})));
+        assert_eq!(blank.warnings.len(), 1, "{:?}", blank.warnings);
+        assert_eq!(blank.warnings[0].field, "assistantId");
+        assert_eq!(agent_of(blank), (Some("sq-1".to_owned()), None));
     }
 
     #[test]

@@ -480,6 +480,26 @@ mod tests {
         assert_eq!(ids(&decode_page(&body, &resumed).unwrap()), ["c2"]);
     }
 
+    /// The agent filter, applied again client-side, keeps a call run by a squad or a
+    /// workflow when it names that squad or workflow: it is the call's agent.
+    #[test]
+    fn the_agent_filter_keeps_a_squad_s_and_a_workflow_s_calls() {
+        let body = serde_json::to_vec(&json!([
+            {"id": "c0", "createdAt": "2026-03-03T00:00:00Z", "assistantId": "as-1"},
+            {"id": "c1", "createdAt": "2026-03-02T00:00:00Z", "squadId": "sq-1"},
+            {"id": "c2", "createdAt": "2026-03-01T00:00:00Z", "workflowId": "wf-1",
+             "workflow": {"name": "Triage"}}
+        ]))
+        .unwrap();
+        for (agent, kept) in [("as-1", "c0"), ("sq-1", "c1"), ("wf-1", "c2")] {
+            let query = CallQuery {
+                agent_id: Some(voiceport_core::AgentId::new(agent)),
+                ..Default::default()
+            };
+            assert_eq!(ids(&decode_page(&body, &query).unwrap()), [kept]);
+        }
+    }
+
     /// A full page in another order than newest first (which Vapi does not document) is
     /// an error naming the first call out of order, not a next window that would skip
     /// the calls between: each window is taken as holding its newest calls. A short page

@@ -49,9 +49,11 @@ pub(crate) fn list_params(
 /// `phoneNumberId` the request's, else `options.phone_number_id`. `from_number`,
 /// `language` and `campaign_id` are `Unsupported` (Vapi dials from a phone-number id; the
 /// other two cannot be set on a Vapi call). `extra` adds top-level fields; one voiceport
-/// sets from the request is refused, except `assistantOverrides`, whose fields are merged
-/// into the request's (`firstMessage` beside `variableValues`), again refusing one the
-/// request sets.
+/// sets from the request is refused, except `assistantOverrides` and `customer`, whose
+/// fields are merged into the request's (`firstMessage` beside `variableValues`; the
+/// customer's `name`, `email`, `externalId`, `extension`, `numberE164CheckEnabled` beside
+/// the `number` or `sipUri` of `to`), again refusing one the request sets (and in
+/// `customer` the other of `number` and `sipUri`).
 pub(crate) fn dial_body<'a>(
     flavor: Flavor,
     request: &'a DialRequest,
@@ -170,14 +172,19 @@ pub(crate) fn dial_body<'a>(
 const AGENT_IN_EXTRA: [&str; 5] = ["assistant", "squadId", "squad", "workflowId", "workflow"];
 
 /// Adds `extra` to the dial body `map` (see [`dial_body`]): a field the request set is
-/// refused rather than replaced (an `extra` `customer` would dial another number than the
-/// request's `to`), and `assistantOverrides` is merged one level down.
+/// refused rather than replaced, and `assistantOverrides` and `customer` are merged one
+/// level down, again refusing a field the request set (`customer.number` or
+/// `customer.sipUri`, from `to`), and in `customer` the other of the two as well: either
+/// names whom to call, and which one Vapi would call is not documented.
 fn merge_extra(
     kind: ProviderKind,
     map: &mut Map<String, Value>,
     extra: &BTreeMap<String, Value>,
 ) -> Result<()> {
     const OVERRIDES: &str = "assistantOverrides";
+    const CUSTOMER: &str = "customer";
+    /// The fields of `customer` that name whom to call: voiceport sets one from `to`.
+    const CALLED: [&str; 2] = ["number", "sipUri"];
     // `CreateCallDTO` fields that stand in for one voiceport sets: Vapi takes one of each
     // pair, and which it would take is not documented.
     const IN_PLACE_OF: [(&str, &str); 7] = [
@@ -212,9 +219,22 @@ fn merge_extra(
             (None, _) => {
                 map.insert(key.clone(), value.clone());
             }
-            (Some(Value::Object(ours)), Value::Object(theirs)) if key == OVERRIDES => {
+            (Some(Value::Object(ours)), Value::Object(theirs))
+                if key == OVERRIDES || key == CUSTOMER =>
+            {
                 if let Some(set) = theirs.keys().find(|inner| ours.contains_key(*inner)) {
-                    return collides(&format!("{OVERRIDES}.{set}"));
+                    return collides(&format!("{key}.{set}"));
+                }
+                let called = |fields: &Map<String, Value>| {
+                    CALLED.into_iter().find(|inner| fields.contains_key(*inner))
+                };
+                if let (CUSTOMER, Some(inner), Some(set)) =
+                    (key.as_str(), called(theirs), called(ours))
+                {
+                    let message = format!(
+                        "`extra` key `{CUSTOMER}.{inner}` stands in for `{CUSTOMER}.{set}`, which voiceport sets from the request's `to`; dial that party as `to`"
+                    );
+                    return Err(Error::invalid_input(kind, Operation::Dial, message));
                 }
                 ours.extend(theirs.clone());
             }
@@ -461,7 +481,7 @@ mod tests {
     }
 
     /// `extra` adds fields; one the request sets is refused, not replaced (an `extra`
-    /// `customer` would dial another number), and `assistantOverrides` is merged.
+    /// `customer.number` would dial another number), and `assistantOverrides` is merged.
     #[test]
     fn extra_adds_fields_and_never_replaces_the_request_s() {
         let options = VapiOptions {
@@ -490,7 +510,12 @@ mod tests {
                 "{text}"
             );
         };
-        refused("customer", json!({"number": "+19995550100"}), "customer");
+        refused(
+            "customer",
+            json!({"number": "+19995550100"}),
+            "customer.number",
+        );
+        refused("customer", json!("+19995550100"), "customer");
         refused("assistantId", json!("b"), "assistantId");
         refused(
             "assistantOverrides",
@@ -565,6 +590,69 @@ mod tests {
         );
         let text = dial_body(&batch, &with_number).unwrap_err().to_string();
         assert!(text.contains("a batch of calls"), "{text}");
+    }
+
+    /// `extra.customer` adds the customer's details beside the number (or SIP URI) that
+    /// `to` gives, and never names another party to call: `number` and `sipUri` are
+    /// refused, whichever of them `to` set.
+    #[test]
+    fn extra_customer_is_merged_beside_the_party_called() {
+        let options = VapiOptions {
+            assistant_id: Some("a".into()),
+            phone_number_id: None,
+        };
+        let details = json!({"name": "Dana Whitfield", "email": "dana@example.com",
+            "externalId": "crm-5521", "extension": "204", "numberE164CheckEnabled": false});
+        let sip = "sip:frontdesk@pbx.example.com";
+        for (to, called) in [
+            ("+1 (415) 555-0123", json!({"number": "+14155550123"})),
+            (sip, json!({"sipUri": sip})),
+        ] {
+            let mut request = DialRequest::to(to);
+            request.extra.insert("customer".into(), details.clone());
+            let body = dial_body(&request, &options).unwrap();
+            let mut expected = details.clone();
+            for (key, value) in called.as_object().unwrap() {
+                expected[key] = value.clone();
+            }
+            assert_eq!(body["customer"], expected);
+        }
+        for (to, field, said) in [
+            (
+                "+14155550123",
+                "number",
+                "`extra` key `customer.number` collides",
+            ),
+            (sip, "sipUri", "`extra` key `customer.sipUri` collides"),
+            (
+                "+14155550123",
+                "sipUri",
+                "`extra` key `customer.sipUri` stands in for `customer.number`",
+            ),
+            (
+                sip,
+                "number",
+                "`extra` key `customer.number` stands in for `customer.sipUri`",
+            ),
+        ] {
+            let mut request = DialRequest::to(to);
+            let mut customer = details.clone();
+            customer[field] = json!("+19995550100");
+            request.extra.insert("customer".into(), customer);
+            let err = dial_body(&request, &options).unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    Error::InvalidRequest {
+                        status: None,
+                        operation: Operation::Dial,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(said), "{err}");
+        }
     }
 
     #[test]
