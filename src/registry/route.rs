@@ -51,7 +51,7 @@ impl RoutedDial {
 
 /// A dial through a route that placed no call it could confirm.
 ///
-/// Unlike [`ProviderError`](crate::ProviderError), it does not convert into
+/// Unlike [`ProviderError`], it does not convert into
 /// [`Error`]: that would drop [`provider_name`](Self::provider_name), the account on which a call
 /// may exist ([`call_may_exist`](Self::call_may_exist)), which is what to check before
 /// dialing again.
