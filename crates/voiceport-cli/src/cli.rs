@@ -270,7 +270,7 @@ pub(crate) struct FilterArgs {
     pub(crate) kind: Option<String>,
     /// Created at or after (RFC 3339, or YYYY-MM-DD: that day's 00:00 UTC). Rounded and
     /// Retell filter on when a call started instead: a call that never connected (or still
-    /// rings) is in no range of theirs.
+    /// rings) may be in no range of theirs.
     #[arg(long)]
     pub(crate) since: Option<String>,
     /// Created before (RFC 3339, or YYYY-MM-DD: that day's 00:00 UTC, so the day itself is

@@ -86,9 +86,14 @@ fn describe(delivery: &Delivery) -> String {
     let status = event
         .status()
         .map_or_else(|| "-".to_owned(), |s| s.to_string());
+    // The vendor's status beside the status the event reports (a piece of transcript
+    // reports none, though Retell's carries its call).
     let vendor_status = match &event.kind {
         voiceport::EventKind::StatusChanged { vendor_status, .. } => vendor_status.clone(),
-        _ => event.call().and_then(|c| c.vendor_status.clone()),
+        voiceport::EventKind::Started { call } | voiceport::EventKind::Ended { call } => {
+            call.vendor_status.clone()
+        }
+        _ => None,
     };
     let vendor_status = vendor_status.map(|v| format!(" ({v})")).unwrap_or_default();
     let status = format!("{status}{vendor_status}");

@@ -274,7 +274,7 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// losing its outcome, set the provider's
     /// `timeout_secs` instead: a timeout then comes back as [`Error::Timeout`], whose
     /// outcome says whether the request was sent. To stop on a signal (Ctrl-C), run the
-    /// dial under an [`Interrupt`](crate::Interrupt) and throw it instead of dropping the
+    /// dial under an [`Interrupt`](crate::Interrupt) and interrupt it instead of dropping the
     /// future: a dial not sent yet is not sent, and the one in flight still answers.
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let _ = request;

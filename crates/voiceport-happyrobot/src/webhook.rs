@@ -230,9 +230,9 @@ fn began(call: &Call) -> Option<DateTime<Utc>> {
     }
 }
 
-/// Whether `text` is an `http`/`https` URL (any case of the scheme).
+/// Whether `text` is an `http`/`https` URL (any case of the scheme, blanks around it).
 fn is_web_url(text: &str) -> bool {
-    let scheme = text.split_once("://").map(|(scheme, _)| scheme);
+    let scheme = text.trim().split_once("://").map(|(scheme, _)| scheme);
     scheme.is_some_and(|s| s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("http"))
 }
 

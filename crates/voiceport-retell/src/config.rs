@@ -30,14 +30,15 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     filter_direction: true,
     filter_kind: true,
     filter_time_range: true,
-    // `start_timestamp` / `start_time`: the server filters on when the call started.
+    // `start_timestamp`: the server filters on when the call started.
     time_range_on_start: true,
     filter_agent: true,
     filter_from_number: true,
     filter_to_number: true,
     sort: true,
     // Client-side filters: the normalized statuses mix `call_status` and
-    // `disconnection_reason`, and Retell has no free-text search.
+    // `disconnection_reason` (Retell is asked for the live and the stopped ones by
+    // `call_status`, and every call checked here), and Retell has no free-text search.
     filter_statuses: true,
     filter_search: true,
     client_side_filtering: true,

@@ -9,7 +9,7 @@
 //! | `call_started` | `Started`, with the call (basic fields only) | the call's `start_timestamp` |
 //! | `call_ended` | `Ended`, with the call (everything but `call_analysis`) | its `end_timestamp` |
 //! | `call_analyzed` | `Ended`, with the call and its analysis | — |
-//! | `transcript_updated` | `TranscriptUpdate`: the transcript's last spoken entry (agent, user or transfer target; a tool call or `node_transition` after it is passed over) | — |
+//! | `transcript_updated` | `TranscriptUpdate`: the transcript's last spoken entry (agent, user or transfer target; a tool call or `node_transition` after it is passed over), with the whole call | — |
 //! | `transfer_bridged` | `StatusChanged` to `Transferred`, with the call | — |
 //! | `transfer_started`, `transfer_cancelled` | `StatusChanged` to the call's status (live: `InProgress`), with the call | — |
 //! | `transfer_ended` | `StatusChanged` to the call's status, with the call | its `transfer_end_timestamp` |

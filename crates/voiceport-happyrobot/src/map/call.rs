@@ -37,7 +37,8 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     // The use case's name is not the call's name: HappyRobot calls have none.
     call.name = None;
     // `provider` names the carrier of a phone call (`Twilio`) or the medium of another.
-    let numbered = (wire.metadata.as_ref()).is_some_and(|m| m.from.is_some() || m.to.is_some());
+    let number = |n: &Option<String>| n.as_deref().and_then(non_blank).is_some();
+    let numbered = (wire.metadata.as_ref()).is_some_and(|m| number(&m.from) || number(&m.to));
     call.kind = match wire.provider {
         Some(wire::CallProvider::Twilio) | None => CallKind::Phone,
         Some(wire::CallProvider::Web) => CallKind::Web,
@@ -623,6 +624,13 @@ mod tests {
         let c = call(json!({"id": "a", "provider": "Telnyx",
             "metadata": {"from": "+14155550142", "to": "+16175550187"}}));
         assert_eq!(c.kind, CallKind::Phone);
+        let blank =
+            call(json!({"id": "a", "provider": "Telnyx", "metadata": {"from": " ", "to": ""}}));
+        assert_eq!(
+            blank.kind,
+            CallKind::Other("Telnyx".into()),
+            "blank numbers are none"
+        );
         let c = call(json!({"id": "a", "provider": "web", "metadata": {"to": "+16175550187"}}));
         assert_eq!(c.kind, CallKind::Web, "a unified kind stays itself");
     }

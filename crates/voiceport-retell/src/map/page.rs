@@ -11,8 +11,9 @@ use crate::wire;
 
 /// Decodes a list body (`{items, has_more, pagination_key, total?}`).
 ///
-/// Every filter of `query` is applied again on the calls received: the statuses and the
-/// search, which Retell cannot apply, and the rest as a check on what the request asked
+/// Every filter of `query` is applied again on the calls received: the search, which
+/// Retell cannot apply, the statuses, which it can only narrow (`map::request`), and the
+/// rest as a check on what the request asked
 /// (the time range as [`in_time_range`] says). Paging is Retell's: the next cursor is
 /// `pagination_key` while `has_more` is true, however many calls the filters kept, and
 /// the page Retell sent has items: an empty page is the last, whatever `has_more` says.
@@ -85,7 +86,8 @@ fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call>
 }
 
 /// Whether Retell's `total` for `query` counts calls this page drops, and so is no count
-/// of the matching calls: the statuses and the search are applied here only, and a time
+/// of the matching calls: the statuses (at most narrowed by Retell) and the search are
+/// applied here, and a time
 /// range with both ends is sent with bounds that may let a millisecond more through at
 /// either end (see `map::request`).
 fn filtered_here(query: &CallQuery) -> bool {

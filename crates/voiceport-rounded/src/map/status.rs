@@ -91,11 +91,16 @@ fn completed(
 }
 
 /// Whether an `answer_type` says a machine picked up: `voicemail`, `machine`,
-/// `answering_machine`, and the `machine_…` family of answering-machine detection
-/// (`machine_start`, `machine_end_beep` …). A fax is not one: nothing could be left on it.
+/// `answering_machine`, the `machine_…` family of answering-machine detection
+/// (`machine_start`, `machine_end_beep` …), and a phone menu (`ivr`: no person reached, as
+/// Retell's `ivr_reached` reads). A fax is not one: nothing could be left on it.
 fn is_machine(answer: &str) -> bool {
     let answer = answer.trim().to_ascii_lowercase();
-    answer.starts_with("machine") || answer.contains("voicemail") || answer == "answering_machine"
+    answer.starts_with("machine")
+        || answer.contains("voicemail")
+        || answer == "answering_machine"
+        || answer == "ivr"
+        || answer.starts_with("ivr_")
 }
 
 #[cfg(test)]
@@ -188,11 +193,22 @@ mod tests {
         );
         assert_eq!(status("failed", Some("voicemail")).0, CallStatus::Failed);
         assert_eq!(status("ended", Some("voicemail")).0, CallStatus::Voicemail);
+        // A phone menu answered: no person reached, a machine as for Retell.
+        for ivr in ["ivr", " IVR ", "ivr_detected"] {
+            assert_eq!(
+                status("completed", Some(ivr)),
+                (
+                    CallStatus::Voicemail,
+                    reason(EndReasonCategory::Voicemail, Some(ivr))
+                ),
+                "{ivr}"
+            );
+        }
     }
 
     #[test]
     fn other_answer_types_are_kept_as_the_reason() {
-        for answer in ["fax", "fax_machine", "unknown", "ivr"] {
+        for answer in ["fax", "fax_machine", "unknown", "ivrs"] {
             assert_eq!(
                 status("completed", Some(answer)),
                 (

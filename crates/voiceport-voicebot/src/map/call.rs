@@ -941,7 +941,8 @@ mod tests {
     }
 
     /// A call run by a squad or a workflow in place of an assistant has it as its agent
-    /// (its id, else its name), so that a query for that agent keeps it; an assistant,
+    /// (its id, else its name), so that the client-side check of a query for that agent
+    /// keeps it (Vapi's list, asked by `assistantId`, sends none such); an assistant,
     /// when the call names one, comes first, and the name is the same one's.
     #[test]
     fn a_squad_or_a_workflow_is_the_agent_of_a_call_without_an_assistant() {
