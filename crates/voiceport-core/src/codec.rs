@@ -26,7 +26,19 @@ use crate::{
 /// a call that decodes with a blank id is one too (at [`Codec::call_id_key`]): no call can
 /// be looked up by it. Any other error (a refusal inside the answer) is returned as it is.
 pub fn dial_outcome<C: Codec + ?Sized>(codec: &C, body: &[u8]) -> Result<DialOutcome> {
-    match codec.decode_call_as(Operation::Dial, body) {
+    dial_outcome_of(codec, body, codec.decode_call_as(Operation::Dial, body))
+}
+
+/// [`dial_outcome`] for an answer already decoded (`decoded`, from `body`): for a client
+/// that decodes a dial's answer with more than its codec knows (the Vapi client fills in
+/// the numbers it has learned), so that the answer is decoded once and read by the same
+/// rules.
+pub fn dial_outcome_of<C: Codec + ?Sized>(
+    codec: &C,
+    body: &[u8],
+    decoded: Result<Call>,
+) -> Result<DialOutcome> {
+    match decoded {
         Ok(call) if crate::adapter::non_blank(call.id.as_str()).is_some() => Ok(DialOutcome {
             call_id: call.id.clone(),
             call: Some(call),

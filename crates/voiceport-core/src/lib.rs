@@ -80,7 +80,7 @@ pub mod snapshot;
 pub mod testing;
 pub mod webhook;
 
-pub use codec::{Codec, Decoded, EachCall, PayloadKind, dial_outcome, json_shape};
+pub use codec::{Codec, Decoded, EachCall, PayloadKind, dial_outcome, dial_outcome_of, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
 pub use error::{Error, ErrorSource, FieldError, RequestOutcome, Result, chain_text};
 pub use event::{CallEvent, EventKind};

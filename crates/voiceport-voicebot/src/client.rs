@@ -5,13 +5,11 @@ use std::sync::Arc;
 
 use url::{Host, Url};
 use voiceport_core::Bytes;
-use voiceport_core::adapter::{
-    Adapter, AdapterConfig, decode_off_runtime, non_blank, run_operation,
-};
+use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime, run_operation};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
-    DialRequest, Error, IdFormat, Operation, ProviderConfig, Result, async_trait,
+    DialRequest, Error, IdFormat, Operation, ProviderConfig, Result, async_trait, dial_outcome_of,
 };
 
 use crate::codec::{decode_call, decode_page};
@@ -102,8 +100,9 @@ impl Vapi {
 
     /// The number of the account's phone number `phone_number_id` (Vapi's
     /// `GET /phone-number/{id}`): its E.164 `number`, else the `sipUri` of a SIP number,
-    /// read as a call's `phoneNumber` object is; `None` when it names neither. Always asks, and keeps nothing: the client's reads ask
-    /// it themselves, for the ids they do not know yet, to fill in a call's own side where
+    /// read as a call's `phoneNumber` object is; `None` when it names neither. Always
+    /// asks, and keeps nothing: the client's reads ask it themselves, for the ids they do
+    /// not know yet, to fill in a call's own side where
     /// the call names its number by id only (as Vapi's calls read from the API do), and
     /// keep the answer as `docs/vendors/voicebot.md` says.
     ///
@@ -262,13 +261,8 @@ impl Adapter for Vapi {
         let request = self.dial_request(request)?;
         let body = self.http.send(request).await?.body;
         let known = self.numbers.as_ref().map(|book| book.known_numbers());
-        match decode_call(self.flavor, Operation::Dial, &body, known.as_ref()) {
-            Ok(call) if non_blank(call.id.as_str()).is_some() => {
-                Ok(DialOutcome::new(call.id.clone(), Some(call)))
-            }
-            // A blank id, a body that does not decode: as every vendor's dial says them.
-            _ => self.codec().decode_dial(&body),
-        }
+        let decoded = decode_call(self.flavor, Operation::Dial, &body, known.as_ref());
+        dial_outcome_of(self.codec(), &body, decoded)
     }
 
     /// The answer's call is filled in from the numbers the client knows, never looked up,

@@ -37,24 +37,19 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>
     };
     // The live calls (or those stopped before connecting) asked for as such: Retell
     // filters on `call_status`, where the rest would walk every call to find a few.
-    let call_status = match call_statuses_for(&query.statuses) {
-        Some(asked) if asked.is_empty() => return Ok(None),
-        Some(asked) => Some(Filter {
-            kind: "enum",
-            op: "in",
-            value: json!(asked),
-        }),
-        None => None,
-    };
+    let call_status = call_statuses_for(&query.statuses);
+    if call_status.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(None);
+    }
     let pagination_key = match &query.cursor {
         None => None,
         Some(PageCursor::Token { token }) => Some(token.clone()),
         Some(other) => return Err(other.foreign_to(KIND, "Retell", "a pagination token")),
     };
-    let one_of = |value: &str| Filter {
+    let one_of = |values: &[&str]| Filter {
         kind: "enum",
         op: "in",
-        value: json!([value]),
+        value: json!(values),
     };
     let equal = |value: &String| Filter {
         kind: "string",
@@ -67,9 +62,9 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>
                 agent_id: agent.as_str().to_owned(),
             }]
         }),
-        call_type: call_type.map(one_of),
-        call_status,
-        direction: query.direction.map(|d| one_of(d.as_str())),
+        call_type: call_type.map(|t| one_of(&[t])),
+        call_status: call_status.as_deref().map(one_of),
+        direction: query.direction.map(|d| one_of(&[d.as_str()])),
         from_number: query.from_number.as_ref().map(equal),
         to_number: query.to_number.as_ref().map(equal),
         start_timestamp: time_filter(query.since, query.until),
