@@ -53,8 +53,10 @@
 //!   timings for offsets, tool invocations and results as tool utterances. **List items
 //!   carry no transcript**: fetch the call for it.
 //! * **Listing** is `POST /v3/list-calls`, paged by `pagination_key`. The agent, call type,
-//!   direction, numbers, time range (on the start time) and sort order are sent; statuses
-//!   and search are filtered client-side.
+//!   direction, numbers, time range (on the start time) and sort order are sent, and so is
+//!   `call_status` where every status asked for is one of Retell's (`in_progress` is
+//!   `ongoing`, `canceled` is `not_connected`); statuses are checked client-side as well,
+//!   and search is client-side.
 //! * **Errors** are `{"status": "error", "message"}`; an unknown call id is a **422**,
 //!   which this adapter reports as [`Error::NotFound`](voiceport_core::Error::NotFound).
 //! * **Writes:** `dial` needs a caller id (`from_number`) and returns the new call (its

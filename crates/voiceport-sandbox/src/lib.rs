@@ -148,7 +148,8 @@
 //! ```
 //!
 //! Delivery faults ([`DeliveryFault`]): a duplicate delivery, out-of-order deliveries (the
-//! end before the in-progress), a wrong signature. A slow or failing receiver is the
+//! end before the in-progress), a wrong signature, a stale signature (signed past the
+//! scheme's tolerance). A slow or failing receiver is the
 //! receiver's doing; the emulator answers it with the target's timeout and retries.
 //!
 //! # Control API
