@@ -39,7 +39,7 @@ fn query() -> CallQuery {
 async fn sequential(registry: &Registry) -> usize {
     let mut total = 0;
     for name in registry.names() {
-        let provider = registry.connect(Some(name)).unwrap();
+        let provider = registry.connect(name).unwrap();
         total += provider
             .calls(query())
             .try_fold(0, |n, _| async move { Ok(n + 1) })
@@ -51,7 +51,7 @@ async fn sequential(registry: &Registry) -> usize {
 
 async fn merged(registry: &Registry) -> usize {
     registry
-        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .calls(&Selection::All, query(), MergeOptions::default())
         .unwrap()
         .try_fold(0, |n, _| async move { Ok(n + 1) })
         .await

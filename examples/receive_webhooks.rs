@@ -79,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_default();
         let url = format!("http://{addr}/webhooks/{name}");
         sandbox.set_webhook(kind, WebhookTarget::new(url, config))?;
-        let provider = registry.connect(Some(name))?;
+        let provider = registry.connect(name)?;
         let dialed = provider.dial(&DialRequest::to(TO)).await?;
         waiting.insert((name.to_owned(), dialed.call_id));
     }

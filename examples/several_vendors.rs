@@ -49,12 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         page_size: Some(5),
         ..CallQuery::default()
     };
-    let mut walk = registry.calls(
-        &Selection::All,
-        query.clone(),
-        None,
-        MergeOptions::default(),
-    )?;
+    let mut walk = registry.calls(&Selection::All, query.clone(), MergeOptions::default())?;
     println!("the five newest calls of all three providers:");
     for _ in 0..5 {
         if let Some(merged) = walk.try_next().await? {
@@ -77,8 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .calls(
             &Selection::All,
             query,
-            Some(MergedCursor::from_token(&token)?),
-            MergeOptions::default(),
+            MergeOptions::default().resume_from(MergedCursor::from_token(&token)?),
         )?
         .try_collect()
         .await?;
@@ -93,9 +87,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .vendor(ProviderKind::HappyRobot)
             .method("POST"),
     );
-    let dialed = registry
-        .dial("outbound", &DialRequest::to(TO), None)
-        .await?;
+    let dialed = registry.dial("outbound", &DialRequest::to(TO)).await?;
     for refusal in &dialed.refused {
         println!("`{}` refused: {}", refusal.provider_name, refusal.error);
     }
@@ -115,7 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .method("POST")
             .after_handler(),
     );
-    match registry.dial("outbound", &DialRequest::to(TO), None).await {
+    match registry.dial("outbound", &DialRequest::to(TO)).await {
         Ok(dialed) => println!("placed by `{}`", dialed.provider_name),
         Err(err) if err.call_may_exist() => {
             // The provider that may have placed it: the one whose answer was unclear.

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use voiceport::{
-    CallQuery, DialRequest, ProviderKind, Registry, Speaker, VoiceProvider, VoiceProviderExt,
+    CallQuery, DialRequest, ProviderKind, Registry, Speaker, VoiceProvider, VoiceProviderExt, Wait,
 };
 use voiceport_sandbox::Sandbox;
 
@@ -26,8 +26,7 @@ async fn application(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
     let call = provider
         .wait_until_ended(
             &dialed.call_id,
-            Duration::from_millis(100),
-            Duration::from_secs(10),
+            Wait::at_most(Duration::from_secs(10)).polling_every(Duration::from_millis(100)),
         )
         .await?;
     let transcript = provider.transcript(&call.id).await?;
@@ -76,7 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // `api_key_env` (and the vendor's options): no `base_url`.
         let toml = sandbox.provider_toml("main", kind);
         let registry = Registry::from_toml_str(&toml)?;
-        let provider = registry.connect(Some("main"))?;
+        let provider = registry.connect("main")?;
         application(provider.as_ref()).await?;
     }
     Ok(())

@@ -15,7 +15,7 @@
 //!     kind = "happyrobot"
 //!     api_key_env = "HAPPYROBOT_API_KEY"
 //! "#)?;
-//! let provider = registry.connect(Some("sales"))?;
+//! let provider = registry.connect("sales")?;
 //!
 //! // Place a call. A dial that failed may still have placed it: `call_may_exist` says.
 //! match provider.dial(&DialRequest::to("+14155550187")).await {
@@ -44,7 +44,7 @@
 //! ```no_run
 //! # #[cfg(feature = "happyrobot")]
 //! # fn run(registry: voiceport::Registry) -> voiceport::Result<()> {
-//! let provider = registry.connect(Some("sales"))?;
+//! let provider = registry.connect("sales")?;
 //! if let Some(happyrobot) = provider.extension::<voiceport::happyrobot::HappyRobot>() {
 //!     // HappyRobot-only: ratings, viewed-by, logs, tags, CSV export by email, usage.
 //!     let _ = happyrobot.options();
@@ -99,7 +99,7 @@ pub use voiceport_core::{
     OrganizationId, PageCursor, PageIds, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile,
     Rating, Recording, RequestOutcome, Result, RetrySettings, RouteConfig, RoutePolicy, SecretMask,
     SecretString, SortOrder, Speaker, ToolCall, ToolResult, Transcript, UnknownNameError,
-    Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, WarningKind, async_trait,
+    Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, Wait, WarningKind, async_trait,
     call_stream, chain_text, page_stream, sharing_body,
 };
 
@@ -122,8 +122,8 @@ pub mod webhooks;
 
 mod registry;
 pub use registry::{
-    MergeOptions, MergedCall, MergedCalls, MergedCursor, ProviderError, Registry, RouteError,
-    RoutedDial, Selection,
+    MergeOptions, MergedCall, MergedCalls, MergedCursor, ProviderError, Registry, Resolved,
+    RouteError, RoutedDial, Selection,
 };
 
 /// Redactions for snapshot tests of normalized calls: insta settings (`insta` feature), and

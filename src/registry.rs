@@ -5,7 +5,6 @@
 mod merge;
 mod route;
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +14,7 @@ pub use route::{RouteError, RoutedDial};
 use tracing::Instrument;
 use voiceport_core::{
     Call, CallId, CallQuery, DialRequest, Error, Interrupt, Operation, ProvidersFile,
-    RequestOutcome, Result, VoiceProvider, VoiceProviderExt,
+    RequestOutcome, Result, VoiceProvider, VoiceProviderExt, Wait,
 };
 
 use crate::connect;
@@ -29,12 +28,12 @@ use crate::connect;
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let registry = Registry::from_path("voiceport.toml")?;
 /// // Every provider's calls, newest first, in one stream.
-/// let mut calls = registry.calls(&Selection::All, CallQuery::default(), None, MergeOptions::default())?;
+/// let mut calls = registry.calls(&Selection::All, CallQuery::default(), MergeOptions::default())?;
 /// while let Some(merged) = calls.try_next().await? {
 ///     println!("{} {}", merged.qualified_id(), merged.call.status);
 /// }
 /// // A dial through `[routes.outbound]`, failing over only when no call was placed.
-/// let dialed = registry.dial("outbound", &DialRequest::to("+14155550187"), None).await?;
+/// let dialed = registry.dial("outbound", &DialRequest::to("+14155550187")).await?;
 /// let call = registry.get_call(&dialed.qualified_id()).await?;
 /// # Ok(()) }
 /// ```
@@ -86,33 +85,44 @@ impl Registry {
         &self.file
     }
 
-    /// The provider named `name` (or the default), connected once and shared after.
+    /// The provider named `name`, connected once and shared after.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for an unknown name, no default where several providers are
-    /// configured, a key that cannot be read (its environment variable unset), or options
-    /// the vendor's adapter refuses. Nothing is sent: connecting makes no request.
-    pub fn connect(&self, name: Option<&str>) -> Result<Arc<dyn VoiceProvider>> {
+    /// [`Error::Config`] for an unknown name, a key that cannot be read (its environment
+    /// variable unset), or options the vendor's adapter refuses. Nothing is sent:
+    /// connecting makes no request.
+    pub fn connect(&self, name: &str) -> Result<Arc<dyn VoiceProvider>> {
         // Kept by name: one connection per provider.
-        let key = match name {
-            Some(name) => name.to_owned(),
-            None => self.default_name()?,
-        };
-        let config = self.file.get(Some(&key))?;
+        let key = name;
+        let config = self.file.get(key)?;
         let connected = || {
             self.connected
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
-        if let Some(provider) = connected().get(&key) {
+        if let Some(provider) = connected().get(key) {
             return Ok(provider.clone());
         }
         // Built without the lock, which every other provider's use takes: building reads
         // the key and may read the system's certificates. Of two built at once, or one
         // built while another was put in its place, the first one in is kept.
         let provider = connect(config)?;
-        Ok(connected().entry(key).or_insert(provider).clone())
+        Ok(connected()
+            .entry(key.to_owned())
+            .or_insert(provider)
+            .clone())
+    }
+
+    /// The default provider (the one the file's `default` names, or the only one),
+    /// connected once and shared after, as [`connect`](Self::connect) connects it.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect)'s, and [`Error::Config`] when several providers are
+    /// configured and none is the default.
+    pub fn connect_default(&self) -> Result<Arc<dyn VoiceProvider>> {
+        self.connect(self.file.default_name()?)
     }
 
     /// Connects every configured provider, so that an application learns at its start,
@@ -138,7 +148,7 @@ impl Registry {
     /// The first provider's (in name order) that [`connect`](Self::connect) refuses.
     pub fn connect_all(&self) -> Result<()> {
         for name in self.names() {
-            self.connect(Some(name))?;
+            self.connect(name)?;
         }
         Ok(())
     }
@@ -161,7 +171,7 @@ impl Registry {
     /// let config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("rd-other");
     /// let other = voiceport::connect(&config)?;
     /// registry.replace_provider("sales", other.clone())?;
-    /// assert!(std::sync::Arc::ptr_eq(&registry.connect(Some("sales"))?, &other));
+    /// assert!(std::sync::Arc::ptr_eq(&registry.connect("sales")?, &other));
     /// # Ok(()) }
     /// # #[cfg(not(feature = "rounded"))]
     /// # fn main() {}
@@ -173,7 +183,7 @@ impl Registry {
     /// is of another kind than the file says (its cursors, routes and messages would
     /// speak of one vendor and reach another).
     pub fn replace_provider(&self, name: &str, provider: Arc<dyn VoiceProvider>) -> Result<()> {
-        let configured = self.file.get(Some(name))?.kind;
+        let configured = self.file.get(name)?.kind;
         if provider.kind() != configured {
             let message = format!(
                 "the provider put in its place is {}, where the file says {configured}",
@@ -194,7 +204,22 @@ impl Registry {
     /// whose part before the first `:` is no configured provider is refused (a misspelt
     /// name would otherwise ask another account): qualify a call id that holds a `:`
     /// itself (`sales:abc:1`).
-    pub fn resolve(&self, id: &str) -> Result<(String, Arc<dyn VoiceProvider>, CallId)> {
+    ///
+    /// ```
+    /// # #[cfg(feature = "rounded")]
+    /// # fn main() -> voiceport::Result<()> {
+    /// let registry = voiceport::Registry::from_toml_str(
+    ///     "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n",
+    /// )?;
+    /// let resolved = registry.resolve("sales:7b0e3c1a")?;
+    /// assert_eq!(resolved.provider_name, "sales");
+    /// assert_eq!(resolved.call_id.as_str(), "7b0e3c1a");
+    /// assert_eq!(registry.resolve("7b0e3c1a")?.provider_name, "sales"); // the default
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "rounded"))]
+    /// # fn main() {}
+    /// ```
+    pub fn resolve(&self, id: &str) -> Result<Resolved> {
         if let Some((name, call)) = id.split_once(':') {
             if !self.file.providers.contains_key(name) {
                 return Err(Error::invalid_argument(
@@ -208,38 +233,41 @@ impl Registry {
                     ),
                 ));
             }
-            return Ok((
-                name.to_owned(),
-                self.connect(Some(name))?,
-                CallId::new(call),
-            ));
+            return Ok(Resolved {
+                provider_name: name.to_owned(),
+                provider: self.connect(name)?,
+                call_id: CallId::new(call),
+            });
         }
-        let name = self.default_name()?;
-        Ok((name.clone(), self.connect(Some(&name))?, CallId::new(id)))
+        let name = self.file.default_name()?;
+        Ok(Resolved {
+            provider_name: name.to_owned(),
+            provider: self.connect(name)?,
+            call_id: CallId::new(id),
+        })
     }
 
     /// One call by a possibly qualified id (`sales:abc`, see [`Registry::resolve`]).
     pub async fn get_call(&self, id: &str) -> Result<Call> {
-        let (_, provider, call) = self.resolve(id)?;
-        provider.get_call(&call).await
+        let Resolved {
+            provider, call_id, ..
+        } = self.resolve(id)?;
+        provider.get_call(&call_id).await
     }
 
     /// Waits for the call a possibly qualified id names to end (a routed dial's
     /// [`RoutedDial::qualified_id`], say), as
     /// [`wait_until_ended`](VoiceProviderExt::wait_until_ended) does on its
-    /// provider, polling every `poll` and giving up after `timeout`.
-    pub async fn wait_until_ended(
-        &self,
-        id: &str,
-        poll: std::time::Duration,
-        timeout: std::time::Duration,
-    ) -> Result<Call> {
-        let (_, provider, call) = self.resolve(id)?;
-        provider.wait_until_ended(&call, poll, timeout).await
+    /// provider, for as long and as often as `wait` says.
+    pub async fn wait_until_ended(&self, id: &str, wait: Wait) -> Result<Call> {
+        let Resolved {
+            provider, call_id, ..
+        } = self.resolve(id)?;
+        provider.wait_until_ended(&call_id, wait).await
     }
 
     /// Every call of the selected providers matching `query`, merged in one time order
-    /// (see [`MergedCalls`]), from the start or from `resume`. A filter a provider cannot
+    /// (see [`MergedCalls`]), from the start or from [`MergeOptions::resume_from`]'s cursor. A filter a provider cannot
     /// apply refuses the walk with [`Error::Unsupported`], unless
     /// [`MergeOptions::skip_unsupported`] leaves that provider out (when it would leave
     /// out every selected provider, the walk is refused with the first one's error).
@@ -248,8 +276,9 @@ impl Registry {
     ///
     /// Before anything is fetched: [`Error::Unsupported`] as above; [`Error::Config`] for
     /// an unknown provider; [`Error::InvalidArgument`] for an empty selection, for the
-    /// `cursor` when `resume` was taken from a walk with other filters or another order or
-    /// `query` sets a page cursor (a merged walk resumes from `resume` only), and for the
+    /// `cursor` when the resume cursor was taken from a walk with other filters or another
+    /// order or `query` sets a page cursor (a merged walk resumes from its
+    /// [`MergedCursor`] only), and for the
     /// `runtime` when called outside a Tokio runtime (each provider fetches on a task of
     /// its own). A provider failing
     /// during the walk is a [`ProviderError`] item of the stream, which converts into
@@ -259,7 +288,6 @@ impl Registry {
         &self,
         selection: &Selection,
         query: CallQuery,
-        resume: Option<MergedCursor>,
         options: MergeOptions,
     ) -> Result<MergedCalls> {
         // One provider's page cursor names no place in a merged walk: it would be dropped
@@ -267,7 +295,7 @@ impl Registry {
         if query.cursor.is_some() {
             return Err(Error::invalid_argument(
                 "cursor",
-                "a merged walk resumes from a MergedCursor (the `resume` argument), not from a page cursor in the query",
+                "a merged walk resumes from a MergedCursor (`MergeOptions::resume_from`), not from a page cursor in the query",
             ));
         }
         let mut names: Vec<String> = match selection {
@@ -282,15 +310,16 @@ impl Registry {
         }
         let mut providers = Vec::with_capacity(names.len());
         for name in names {
-            let provider = self.connect(Some(&name))?;
+            let provider = self.connect(&name)?;
             providers.push((name, provider));
         }
-        MergedCalls::new(providers, query, resume, options)
+        MergedCalls::new(providers, query, options)
     }
 
-    /// Places `request` through the route `route` (`[routes.NAME]`). `key` decides a
-    /// `weighted` route (the destination number when `None`, written as its digits: `+1
-    /// 415-555-0187` is `+14155550187`): the same key always takes the same provider,
+    /// Places `request` through the route `route` (`[routes.NAME]`). A `weighted` route
+    /// picks by the destination number, written as its digits (`+1 415-555-0187` is
+    /// `+14155550187`; [`dial_with_key`](Self::dial_with_key) picks by a key of your own):
+    /// the same number always takes the same provider,
     /// unless that one's capabilities do not allow the request
     /// ([`Capabilities::supports_dial`](voiceport_core::Capabilities::supports_dial): a
     /// dial now or a scheduled one, not each field; a field a vendor takes no value for,
@@ -343,7 +372,25 @@ impl Registry {
         &self,
         route: &str,
         request: &DialRequest,
-        key: Option<&str>,
+    ) -> std::result::Result<RoutedDial, RouteError> {
+        let key = voiceport_core::adapter::number_key(&request.to);
+        self.dial_with_key(route, request, &key).await
+    }
+
+    /// [`dial`](Self::dial), a `weighted` route picking by `key` rather than by the
+    /// destination number: a customer's id, so that each customer's calls go through one
+    /// vendor whatever number they are placed to. The same key always takes the same
+    /// provider (as `dial` says, unless that one cannot take the request). Routes of
+    /// other policies do not read it.
+    ///
+    /// # Errors
+    ///
+    /// As [`dial`](Self::dial)'s.
+    pub async fn dial_with_key(
+        &self,
+        route: &str,
+        request: &DialRequest,
+        key: &str,
     ) -> std::result::Result<RoutedDial, RouteError> {
         // Each provider's dial opens its own operation span: this one ties them to the
         // route that tried them in turn.
@@ -358,7 +405,7 @@ impl Registry {
         &self,
         route: &str,
         request: &DialRequest,
-        key: Option<&str>,
+        key: &str,
     ) -> std::result::Result<RoutedDial, RouteError> {
         let fail = |provider_name: Option<String>, error, refused| RouteError {
             route: route.to_owned(),
@@ -380,15 +427,11 @@ impl Registry {
         if let Some(error) = route::account_fields_refused(route, config, request) {
             return Err(fail(None, error, Vec::new()));
         }
-        let key = key.map_or_else(
-            || voiceport_core::adapter::number_key(&request.to),
-            Cow::Borrowed,
-        );
         // A provider that cannot be connected is not left out here: picked, it says why.
         let can_take = |name: &str| {
-            (self.connect(Some(name))).map_or(true, |p| p.capabilities().supports_dial(request))
+            (self.connect(name)).map_or(true, |p| p.capabilities().supports_dial(request))
         };
-        let candidates = route::candidates(config, &key, can_take);
+        let candidates = route::candidates(config, key, can_take);
         // What every provider's guard would refuse alike (no number, a schedule in the
         // past) ends the route once, before any dial, rather than at each provider in turn.
         let first = (candidates.first()).and_then(|name| self.file.providers.get(*name));
@@ -408,7 +451,7 @@ impl Registry {
                 let error = Error::interrupted(config.kind, Operation::Dial);
                 return Err(fail(None, error, refused));
             }
-            let attempt = match self.connect(Some(name)) {
+            let attempt = match self.connect(name) {
                 Ok(provider) => provider.dial(request).await,
                 Err(error) => Err(error),
             };
@@ -446,17 +489,19 @@ impl Registry {
         let error = Error::config(format!("routes.{route}"), "the route picked no provider");
         Err(fail(None, error, refused))
     }
+}
 
-    fn default_name(&self) -> Result<String> {
-        let config = self.file.get(None)?;
-        Ok(self
-            .file
-            .providers
-            .iter()
-            .find(|(_, c)| std::ptr::eq(*c, config))
-            .map(|(name, _)| name.clone())
-            .unwrap_or_default())
-    }
+/// What a possibly qualified call id names ([`Registry::resolve`]): the provider, by its
+/// configured name and connected, and the call's id at that provider.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Resolved {
+    /// The configured name of the provider (`sales` of `sales:abc`, or the default's).
+    pub provider_name: String,
+    /// That provider, connected.
+    pub provider: Arc<dyn VoiceProvider>,
+    /// The call's id at that provider (`abc` of `sales:abc`).
+    pub call_id: CallId,
 }
 
 /// A failover, said once: the refusal's kind and status, not its message (the caller has

@@ -115,7 +115,7 @@ async fn serve(vendor: &Vendor) -> (MockServer, Arc<dyn VoiceProvider>) {
         vendor.prefix
     );
     let registry = Registry::from_toml_str(&toml).unwrap();
-    let provider = registry.connect(None).unwrap();
+    let provider = registry.connect_default().unwrap();
     (server, provider)
 }
 
@@ -190,7 +190,7 @@ fn bad_configs_name_the_field() {
         ),
     ];
     for (toml, expected) in cases {
-        let result = Registry::from_toml_str(toml).and_then(|r| r.connect(None));
+        let result = Registry::from_toml_str(toml).and_then(|r| r.connect_default());
         match result {
             Err(Error::Config { field, .. }) => {
                 assert!(field.starts_with(expected), "{toml}: {field}")
@@ -207,14 +207,17 @@ fn registry_connects_once_and_shares() {
     );
     let registry = Registry::from_toml_str(&toml).unwrap();
     assert_eq!(registry.names().collect::<Vec<_>>(), ["a", "b"]);
-    let first = registry.connect(Some("a")).unwrap();
-    let again = registry.connect(Some("a")).unwrap();
+    let first = registry.connect("a").unwrap();
+    let again = registry.connect("a").unwrap();
     assert!(Arc::ptr_eq(&first, &again));
     assert_eq!(
-        registry.connect(Some("b")).unwrap().kind(),
+        registry.connect("b").unwrap().kind(),
         ProviderKind::Voicebot
     );
-    assert!(matches!(registry.connect(None), Err(Error::Config { .. })));
+    assert!(matches!(
+        registry.connect_default(),
+        Err(Error::Config { .. })
+    ));
     assert!(!format!("{registry:?}").contains(KEY));
 }
 

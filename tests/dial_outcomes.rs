@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::future::try_join_all;
 use voiceport::{
-    CallStatus, DialRequest, EndReasonCategory as Reason, ProviderKind, VoiceProviderExt,
+    CallStatus, DialRequest, EndReasonCategory as Reason, ProviderKind, VoiceProviderExt, Wait,
 };
 use voiceport_sandbox::Sandbox;
 
@@ -47,7 +47,9 @@ async fn every_vendor_ends_a_dial_as_its_last_digit_says() {
                 let to = format!("+1415555018{digit}");
                 let dialed = provider.dial(&DialRequest::to(to)).await?;
                 let (poll, limit) = (Duration::from_millis(50), Duration::from_secs(30));
-                let call = (provider.wait_until_ended(&dialed.call_id, poll, limit)).await?;
+                let call = (provider
+                    .wait_until_ended(&dialed.call_id, Wait::at_most(limit).polling_every(poll)))
+                .await?;
                 Ok::<_, voiceport::Error>((digit, call))
             }
         }))
@@ -101,9 +103,10 @@ async fn a_lasting_call_talks_until_it_is_ended() {
         }
         provider.end_call(&dialed.call_id).await.unwrap();
         let (poll, limit) = (Duration::from_millis(50), Duration::from_secs(5));
-        let call = (provider.wait_until_ended(&dialed.call_id, poll, limit))
-            .await
-            .unwrap();
+        let call = (provider
+            .wait_until_ended(&dialed.call_id, Wait::at_most(limit).polling_every(poll)))
+        .await
+        .unwrap();
         // Ended while talking: the conversation counts, the maximum duration is not why.
         assert_eq!(call.status, CallStatus::Completed, "{kind}: {call:?}");
         let said = call.end_reason.as_ref().map(|r| r.category);
@@ -174,7 +177,7 @@ async fn a_rounded_call_carries_its_post_call_answer() {
     for (to, answered) in [("+14155550187", true), ("+14155550180", false)] {
         let dialed = provider.dial(&DialRequest::to(to)).await.unwrap();
         let call = provider
-            .wait_until_ended(&dialed.call_id, poll, limit)
+            .wait_until_ended(&dialed.call_id, Wait::at_most(limit).polling_every(poll))
             .await
             .unwrap();
         let answer = call.analysis.extracted.get("call_successful");
@@ -211,7 +214,7 @@ async fn a_retell_call_carries_what_its_agent_collected() {
     for (to, talked) in [("+14155550187", true), ("+14155550180", false)] {
         let dialed = provider.dial(&DialRequest::to(to)).await.unwrap();
         let call = provider
-            .wait_until_ended(&dialed.call_id, poll, limit)
+            .wait_until_ended(&dialed.call_id, Wait::at_most(limit).polling_every(poll))
             .await
             .unwrap();
         let extracted = &call.analysis.extracted;

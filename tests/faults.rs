@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use voiceport::{CallQuery, DialRequest, Error, ProviderKind, RequestOutcome, VoiceProvider};
+use voiceport::{CallQuery, DialRequest, Error, ProviderKind, RequestOutcome, VoiceProvider, Wait};
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
 async fn setup(kind: ProviderKind, max_attempts: u32) -> (Sandbox, Arc<dyn VoiceProvider>) {
@@ -255,8 +255,7 @@ async fn waiting_for_the_end_keeps_to_its_timeout_when_the_vendor_is_slow() {
     );
     let waiting = provider.wait_until_ended(
         &dialed.call_id,
-        Duration::from_millis(100),
-        Duration::from_millis(300),
+        Wait::at_most(Duration::from_millis(300)).polling_every(Duration::from_millis(100)),
     );
     let err = tokio::time::timeout(Duration::from_secs(120), waiting)
         .await

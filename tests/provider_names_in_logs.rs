@@ -57,7 +57,7 @@ async fn spans_name_the_configured_provider_and_a_lone_config_names_none() {
 
     let (log, guard) = capture();
     for (name, _) in ACCOUNTS {
-        let provider = registry.connect(Some(name)).unwrap();
+        let provider = registry.connect(name).unwrap();
         provider.list_calls(&query).await.unwrap();
     }
     let lone = voiceport::connect(&sandbox.provider_config(ProviderKind::HappyRobot)).unwrap();
@@ -167,7 +167,7 @@ async fn a_vendor_only_operation_runs_in_its_own_operation_span() {
     )];
     let registry =
         Registry::from_file(ProvidersFile::new(None, providers.into(), BTreeMap::new())).unwrap();
-    let provider = registry.connect(Some("leads")).unwrap();
+    let provider = registry.connect("leads").unwrap();
     let happyrobot = provider
         .extension::<HappyRobot>()
         .expect("a HappyRobot client");
@@ -256,7 +256,7 @@ async fn a_failover_says_the_kind_of_refusal_it_moved_on_from() {
     );
     let (log, guard) = capture();
     let dialed = registry
-        .dial("out", &DialRequest::to("+14155550188"), None)
+        .dial("out", &DialRequest::to("+14155550188"))
         .await
         .unwrap();
     drop(guard);
@@ -336,7 +336,6 @@ async fn a_merged_walk_logs_in_the_walker_s_span_and_says_a_provider_left_behind
             .calls(
                 &Selection::All,
                 query,
-                None,
                 MergeOptions::default().keep_going(true),
             )
             .unwrap();
@@ -391,7 +390,7 @@ async fn a_dial_that_may_have_placed_a_call_warns_naming_the_account() {
         BTreeMap::new(),
     ))
     .unwrap();
-    let provider = registry.connect(Some("outbound")).unwrap();
+    let provider = registry.connect("outbound").unwrap();
     let warnings = async |status: u16| {
         sandbox.faults().inject(
             Fault::new(FaultKind::Status(status))

@@ -9,7 +9,7 @@ use futures::TryStreamExt;
 use voiceport::{
     CallQuery, CallStatus, DialRequest, Error, MergeOptions, MergedCall, MergedCalls, MergedCursor,
     ProviderConfig, ProviderError, ProviderKind, ProvidersFile, Registry, RouteConfig, RoutePolicy,
-    Selection, SortOrder, VoiceProviderExt,
+    Selection, SortOrder, VoiceProviderExt, Wait,
 };
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
@@ -89,7 +89,11 @@ async fn walk_all(
     query: CallQuery,
     resume: Option<MergedCursor>,
 ) -> Vec<MergedCall> {
-    let walk = registry.calls(selection, query, resume, MergeOptions::default());
+    let walk = registry.calls(
+        selection,
+        query,
+        MergeOptions::default().resume_from(resume),
+    );
     walk.unwrap().try_collect().await.unwrap()
 }
 
@@ -97,7 +101,7 @@ async fn walk_all(
 async fn expected(registry: &Registry) -> BTreeSet<String> {
     let mut all = BTreeSet::new();
     for name in registry.names() {
-        let provider = registry.connect(Some(name)).unwrap();
+        let provider = registry.connect(name).unwrap();
         let calls: Vec<_> = provider.calls(query()).try_collect().await.unwrap();
         eprintln!("{name}: {}", calls.len());
         all.extend(calls.into_iter().map(|c| format!("{name}:{}", c.id)));
@@ -162,8 +166,7 @@ async fn a_walk_stopped_in_a_first_page_resumes_after_its_last_call_despite_new_
             BTreeMap::new(),
         ))
         .unwrap();
-        let mut walk =
-            (registry.calls(&Selection::All, query(), None, MergeOptions::default())).unwrap();
+        let mut walk = (registry.calls(&Selection::All, query(), MergeOptions::default())).unwrap();
         let mut ids = Vec::new();
         for _ in 0..2 {
             ids.push(walk.try_next().await.unwrap().unwrap().call.id);
@@ -171,7 +174,7 @@ async fn a_walk_stopped_in_a_first_page_resumes_after_its_last_call_despite_new_
         let cursor = walk.cursor();
         drop(walk);
         // Calls placed since: the first page now begins with them.
-        let provider = registry.connect(Some("v")).unwrap();
+        let provider = registry.connect("v").unwrap();
         let mut placed = BTreeSet::new();
         for _ in 0..placed_since {
             let dialed = provider
@@ -222,7 +225,7 @@ async fn a_walk_resumed_with_another_page_size_keeps_its_own() {
     assert_eq!(expected.len(), 19 + 23);
     for stop in [3, 7, 12, 20, 31] {
         let mut walk = registry
-            .calls(&all, query(), None, MergeOptions::default())
+            .calls(&all, query(), MergeOptions::default())
             .unwrap();
         let mut seen = Vec::new();
         for _ in 0..stop {
@@ -248,7 +251,7 @@ async fn a_cursor_is_refused_for_a_walk_that_leaves_out_a_provider_it_holds_a_pl
     let accounts = start_accounts().await;
     let registry = registry_of(&accounts, BTreeMap::new());
     let both = Selection::parse("hr,hr2");
-    let mut walk = (registry.calls(&both, query(), None, MergeOptions::default())).unwrap();
+    let mut walk = (registry.calls(&both, query(), MergeOptions::default())).unwrap();
     for _ in 0..3 {
         walk.try_next().await.unwrap().unwrap();
     }
@@ -259,8 +262,7 @@ async fn a_cursor_is_refused_for_a_walk_that_leaves_out_a_provider_it_holds_a_pl
     let refused = (registry.calls(
         &narrower,
         query(),
-        Some(cursor.clone()),
-        MergeOptions::default(),
+        MergeOptions::default().resume_from(cursor.clone()),
     ))
     .expect_err("a cursor resumed without one of its providers");
     assert!(
@@ -273,8 +275,7 @@ async fn a_cursor_is_refused_for_a_walk_that_leaves_out_a_provider_it_holds_a_pl
     let refused = (registry.calls(
         &wider,
         query(),
-        Some(cursor.clone()),
-        MergeOptions::default(),
+        MergeOptions::default().resume_from(cursor.clone()),
     ))
     .expect_err("a cursor resumed with a provider it does not know");
     assert!(
@@ -289,7 +290,7 @@ async fn a_cursor_is_refused_for_a_walk_that_leaves_out_a_provider_it_holds_a_pl
     );
     // With every provider it holds a place in, it resumes where it stopped.
     let mut resumed =
-        (registry.calls(&both, query(), Some(cursor), MergeOptions::default())).unwrap();
+        (registry.calls(&both, query(), MergeOptions::default().resume_from(cursor))).unwrap();
     let next = resumed.try_next().await.unwrap().unwrap();
     assert_eq!(next.qualified_id(), fourth);
 }
@@ -307,7 +308,7 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
         ..query()
     };
     let mut walk = registry
-        .calls(&both, oldest_first.clone(), None, MergeOptions::default())
+        .calls(&both, oldest_first.clone(), MergeOptions::default())
         .unwrap();
     let mut seen = Vec::new();
     for _ in 0..5 {
@@ -321,7 +322,7 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
     };
     for other in [query(), answered] {
         let refused = registry
-            .calls(&both, other, Some(cursor()), MergeOptions::default())
+            .calls(&both, other, MergeOptions::default().resume_from(cursor()))
             .expect_err("a cursor resumed with another query");
         assert!(
             matches!(&refused, Error::InvalidArgument { argument, .. } if argument == "cursor"),
@@ -330,7 +331,7 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
     }
     // The same selection asked another way is the same walk: the digest sees through it.
     let mut walk = registry
-        .calls(&both, query(), None, MergeOptions::default())
+        .calls(&both, query(), MergeOptions::default())
         .unwrap();
     walk.try_next().await.unwrap().unwrap();
     let newest_first = MergedCursor::from_token(&walk.cursor().to_token()).unwrap();
@@ -341,8 +342,7 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
     let resumed = registry.calls(
         &both,
         spelled_out,
-        Some(newest_first),
-        MergeOptions::default(),
+        MergeOptions::default().resume_from(newest_first),
     );
     assert!(resumed.is_ok(), "{:?}", resumed.err());
     let two = |statuses: Vec<CallStatus>| CallQuery {
@@ -353,15 +353,13 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
         .calls(
             &both,
             two(vec![CallStatus::Completed, CallStatus::Failed]),
-            None,
             MergeOptions::default(),
         )
         .unwrap();
     let resumed = registry.calls(
         &both,
         two(vec![CallStatus::Failed, CallStatus::Completed]),
-        Some(walk.cursor()),
-        MergeOptions::default(),
+        MergeOptions::default().resume_from(walk.cursor()),
     );
     assert!(resumed.is_ok(), "{:?}", resumed.err());
     // With its own query (another page size is the cursor's business), the rest comes.
@@ -393,16 +391,16 @@ async fn a_registry_built_in_code_connects_each_provider_apart() {
         BTreeMap::new(),
     ))
     .unwrap();
-    let a = registry.connect(Some("a")).unwrap();
-    let b = registry.connect(Some("b")).unwrap();
+    let a = registry.connect("a").unwrap();
+    let b = registry.connect("b").unwrap();
     assert_eq!(a.kind(), ProviderKind::Rounded);
     assert_eq!(b.kind(), ProviderKind::Voicebot);
     assert_eq!(
-        registry.connect(None).unwrap().kind(),
+        registry.connect_default().unwrap().kind(),
         ProviderKind::Voicebot
     );
     // Errors name the provider's place in the configuration, as a parsed file's do.
-    let config = registry.file().get(Some("a")).unwrap();
+    let config = registry.file().get("a").unwrap();
     assert_eq!(config.field_name("api_key"), "providers.a.api_key");
 }
 
@@ -434,7 +432,7 @@ async fn a_walk_stopped_anywhere_resumes_with_the_rest_exactly_once() {
     stops.dedup();
     for stop in stops {
         let mut walk = registry
-            .calls(&Selection::All, query(), None, MergeOptions::default())
+            .calls(&Selection::All, query(), MergeOptions::default())
             .unwrap();
         let mut seen = Vec::new();
         for _ in 0..stop {
@@ -470,25 +468,19 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         tags: vec!["vip".into()],
         ..query()
     };
-    let studio = registry.connect(Some("studio")).unwrap();
+    let studio = registry.connect("studio").unwrap();
     assert!(
         !studio.capabilities().filter_tags,
         "the test needs a provider without tag filters"
     );
     let err = registry
-        .calls(
-            &Selection::All,
-            tagged.clone(),
-            None,
-            MergeOptions::default(),
-        )
+        .calls(&Selection::All, tagged.clone(), MergeOptions::default())
         .unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     let walk = registry
         .calls(
             &Selection::All,
             tagged,
-            None,
             MergeOptions::default().skip_unsupported(true),
         )
         .unwrap();
@@ -510,7 +502,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         ..query()
     };
     let options = MergeOptions::default().skip_unsupported(true);
-    let mut walk = (registry.calls(&Selection::All, newest_first, None, options)).unwrap();
+    let mut walk = (registry.calls(&Selection::All, newest_first, options)).unwrap();
     assert!(walk.left_out().is_empty(), "{:?}", walk.left_out());
     let (mut from_studio, mut from_support) = (0, 0);
     while let Some(merged) = walk.try_next().await.unwrap() {
@@ -527,7 +519,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     // A walk begun with one query and resumed with another (a filter added, which would
     // also leave Voicebot Studio out) is refused, not continued on other calls.
     let pair = Selection::parse("studio,support");
-    let mut walk = (registry.calls(&pair, query(), None, MergeOptions::default())).unwrap();
+    let mut walk = (registry.calls(&pair, query(), MergeOptions::default())).unwrap();
     while walk.try_next().await.unwrap().unwrap().provider_name != "support" {}
     let cursor = walk.cursor();
     let options = MergeOptions::default().skip_unsupported(true);
@@ -535,14 +527,14 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         tags: vec!["vip".into()],
         ..query()
     };
-    let refused = (registry.calls(&pair, tagged, Some(cursor.clone()), options)).unwrap_err();
+    let refused = (registry.calls(&pair, tagged, options.resume_from(cursor.clone()))).unwrap_err();
     assert!(
         matches!(&refused, Error::InvalidArgument { argument, message, .. } if argument == "cursor" && message.contains("other filters")),
         "{refused}"
     );
     assert!(
         registry
-            .calls(&pair, query(), Some(cursor), MergeOptions::default())
+            .calls(&pair, query(), MergeOptions::default().resume_from(cursor))
             .is_ok()
     );
 
@@ -555,7 +547,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
             .times(u32::MAX),
     );
     let failed = registry
-        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .calls(&Selection::All, query(), MergeOptions::default())
         .unwrap()
         .try_collect::<Vec<_>>()
         .await
@@ -564,7 +556,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     assert!(failed.to_string().contains("hr2"), "{failed}");
     // `?` in a function returning `voiceport::Result` keeps the vendor's error.
     async fn count_all(registry: &Registry) -> voiceport::Result<usize> {
-        let mut walk = registry.calls(&Selection::All, query(), None, MergeOptions::default())?;
+        let mut walk = registry.calls(&Selection::All, query(), MergeOptions::default())?;
         let mut count = 0;
         while walk.try_next().await?.is_some() {
             count += 1;
@@ -595,7 +587,6 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         .calls(
             &Selection::All,
             query(),
-            None,
             MergeOptions::default().keep_going(true),
         )
         .unwrap();
@@ -667,7 +658,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
                 .method("POST"),
         );
         let dialed = registry
-            .dial("out", &DialRequest::to(TO), None)
+            .dial("out", &DialRequest::to(TO))
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(dialed.provider_name, "studio", "{name}");
@@ -704,7 +695,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         DialRequest::to(TO).with_scheduled_for(past),
         DialRequest::to(" "),
     ] {
-        let err = registry.dial("out", &request, None).await.unwrap_err();
+        let err = registry.dial("out", &request).await.unwrap_err();
         assert!(matches!(err.error, Error::InvalidRequest { .. }), "{err}");
         assert_eq!(err.provider_name, None, "{err}");
         assert!(err.refused.is_empty(), "{err}");
@@ -745,7 +736,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         }
         accounts.main.faults().inject(injected);
         let err = registry
-            .dial("out", &DialRequest::to(TO), None)
+            .dial("out", &DialRequest::to(TO))
             .await
             .unwrap_err();
         assert!(err.call_may_exist(), "{name}: {err}");
@@ -780,7 +771,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
             .after_handler(),
     );
     let err = registry
-        .dial("out", &DialRequest::to(TO), None)
+        .dial("out", &DialRequest::to(TO))
         .await
         .unwrap_err();
     assert!(err.call_may_exist(), "{err}");
@@ -805,15 +796,15 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
     let dead = format!("http://{}/api/v1", closed.local_addr().unwrap());
     registry_file.providers.get_mut("hr").expect("hr").base_url = Some(dead);
     let registry = Registry::from_file(registry_file).unwrap();
-    let dialed = registry
-        .dial("out", &DialRequest::to(TO), None)
-        .await
-        .unwrap();
+    let dialed = registry.dial("out", &DialRequest::to(TO)).await.unwrap();
     assert_eq!(dialed.provider_name, "studio");
     // The call it placed is waited for by its qualified id.
     let (poll, limit) = (Duration::from_millis(50), Duration::from_secs(30));
     let ended = registry
-        .wait_until_ended(&dialed.qualified_id(), poll, limit)
+        .wait_until_ended(
+            &dialed.qualified_id(),
+            Wait::at_most(limit).polling_every(poll),
+        )
         .await
         .unwrap();
     assert_eq!(ended.id, dialed.outcome.call_id);
@@ -832,7 +823,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         );
     }
     let err = registry
-        .dial("out", &DialRequest::to(TO), None)
+        .dial("out", &DialRequest::to(TO))
         .await
         .unwrap_err();
     assert!(!err.call_may_exist(), "{err}");
@@ -888,7 +879,7 @@ async fn a_misconfigured_provider_ends_a_failover_route_instead_of_failing_over(
         misconfigure(file.providers.get_mut("hr").expect("hr"));
         let registry = Registry::from_file(file).unwrap();
         let err = registry
-            .dial("out", &DialRequest::to(TO), None)
+            .dial("out", &DialRequest::to(TO))
             .await
             .unwrap_err();
         assert_eq!(err.provider_name.as_deref(), Some("hr"), "{name}: {err}");
@@ -914,7 +905,7 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
             .method("POST"),
     );
     let err = registry
-        .dial("out", &DialRequest::to(TO), None)
+        .dial("out", &DialRequest::to(TO))
         .await
         .unwrap_err();
     assert_eq!(
@@ -932,13 +923,10 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
     for n in 0..20 {
         let to = format!("+1415555{:04}", 7000 + n);
         let first = registry
-            .dial("out", &DialRequest::to(to.clone()), None)
+            .dial("out", &DialRequest::to(to.clone()))
             .await
             .unwrap();
-        let again = registry
-            .dial("out", &DialRequest::to(to), None)
-            .await
-            .unwrap();
+        let again = registry.dial("out", &DialRequest::to(to)).await.unwrap();
         assert_eq!(
             first.provider_name, again.provider_name,
             "the same number, the same provider"
@@ -952,8 +940,28 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
         dialed(ProviderKind::HappyRobot) + dialed(ProviderKind::Voicebot),
         40
     );
+    // Keyed by customer: each customer's calls go one way whatever the number, and the
+    // customers are split between the two.
+    let mut by_customer = BTreeMap::new();
+    for n in 0..20 {
+        let customer = format!("customer-{}", n % 10);
+        let to = format!("+1415555{:04}", 7200 + n);
+        let placed = registry
+            .dial_with_key("out", &DialRequest::to(to), &customer)
+            .await
+            .unwrap();
+        let first = by_customer
+            .entry(customer)
+            .or_insert(placed.provider_name.clone());
+        assert_eq!(
+            *first, placed.provider_name,
+            "the same key, the same provider"
+        );
+    }
+    let ways: BTreeSet<_> = by_customer.values().collect();
+    assert_eq!(ways.len(), 2, "{by_customer:?}");
     let err = registry
-        .dial("nowhere", &DialRequest::to(TO), None)
+        .dial("nowhere", &DialRequest::to(TO))
         .await
         .unwrap_err();
     // The routes there are, as an unknown provider's error lists the providers.
@@ -981,7 +989,7 @@ async fn a_weighted_route_sends_a_scheduled_dial_only_where_it_can_be_scheduled(
     let mut now = BTreeSet::new();
     for to in &numbers {
         let placed = registry
-            .dial("out", &DialRequest::to(to.clone()), None)
+            .dial("out", &DialRequest::to(to.clone()))
             .await
             .unwrap();
         now.insert(placed.provider_name);
@@ -991,7 +999,7 @@ async fn a_weighted_route_sends_a_scheduled_dial_only_where_it_can_be_scheduled(
     for to in &numbers {
         let mut request = DialRequest::to(to.clone());
         request.scheduled_for = Some(chrono::Utc::now() + chrono::TimeDelta::hours(1));
-        let placed = registry.dial("out", &request, None).await.unwrap();
+        let placed = registry.dial("out", &request).await.unwrap();
         assert_eq!(placed.provider_name, "studio", "{to}");
         assert!(placed.refused.is_empty(), "{to}: {:?}", placed.refused);
     }
@@ -1000,10 +1008,7 @@ async fn a_weighted_route_sends_a_scheduled_dial_only_where_it_can_be_scheduled(
         rounded_dials
     );
     let way = async |to: &str| {
-        let placed = registry
-            .dial("out", &DialRequest::to(to), None)
-            .await
-            .unwrap();
+        let placed = registry.dial("out", &DialRequest::to(to)).await.unwrap();
         placed.provider_name
     };
     for (n, number) in numbers.iter().enumerate().take(6) {
@@ -1028,7 +1033,7 @@ async fn a_failover_route_ends_on_a_field_its_provider_cannot_take() {
     request
         .metadata
         .insert("order_id".into(), serde_json::json!("ord-20931"));
-    let err = registry.dial("out", &request, None).await.unwrap_err();
+    let err = registry.dial("out", &request).await.unwrap_err();
     assert!(
         matches!(
             &err.error,
@@ -1057,13 +1062,13 @@ async fn a_failover_route_ends_on_a_field_its_provider_cannot_take() {
     );
     let mut scheduled = DialRequest::to(TO);
     scheduled.scheduled_for = Some(chrono::Utc::now() + chrono::TimeDelta::hours(1));
-    let err = registry.dial("out", &scheduled, None).await.unwrap_err();
+    let err = registry.dial("out", &scheduled).await.unwrap_err();
     assert!(matches!(&err.error, Error::RateLimited { .. }), "{err}");
     assert_eq!(err.provider_name.as_deref(), Some("studio"), "{err}");
     assert!(err.refused.is_empty(), "{:?}", err.refused);
     // Once the limit passes, the scheduled dial goes to the one that schedules.
     accounts.main.faults().clear();
-    let placed = registry.dial("out", &scheduled, None).await.unwrap();
+    let placed = registry.dial("out", &scheduled).await.unwrap();
     assert_eq!(placed.provider_name, "studio");
     assert!(placed.refused.is_empty(), "{:?}", placed.refused);
     assert_eq!(dialed(ProviderKind::Rounded), 0);
@@ -1080,7 +1085,7 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
     let mut request = DialRequest::to(TO);
     request.agent_id = Some("83e6398d-2080-44a1-8c0e-12bedcc33d1e".into());
     request.from_number = Some("+14155550100".to_owned());
-    let err = registry.dial("out", &request, None).await.unwrap_err();
+    let err = registry.dial("out", &request).await.unwrap_err();
     let text = err.to_string();
     assert!(
         matches!(&err.error, Error::InvalidArgument { argument, .. } if argument == "request"),
@@ -1102,7 +1107,7 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
     let mut request = DialRequest::to(TO);
     request.phone_number_id = Some("6650cc00cc00cc00cc00cc01".to_owned());
     let dialed_before = dialed(ProviderKind::HappyRobot);
-    let placed = registry.dial("out", &request, None).await;
+    let placed = registry.dial("out", &request).await;
     assert_eq!(placed.map(|d| d.provider_name).ok().as_deref(), Some("hr"));
     assert_eq!(dialed(ProviderKind::HappyRobot), dialed_before + 1);
 
@@ -1114,7 +1119,7 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
     let mut request = DialRequest::to(TO);
     request.phone_number_id = Some("6650cc00cc00cc00cc00cc01".to_owned());
     let dialed_before = dialed(ProviderKind::HappyRobot);
-    let dialed_through = registry.dial("out", &request, None).await.unwrap();
+    let dialed_through = registry.dial("out", &request).await.unwrap();
     assert_eq!(dialed_through.provider_name, "hr");
     assert_eq!(dialed(ProviderKind::HappyRobot), dialed_before + 1);
 }
@@ -1245,8 +1250,7 @@ fn walk_from(registry: &Registry, cursor: Option<MergedCursor>) -> MergedCalls {
         .calls(
             &Selection::All,
             CallQuery::default(),
-            cursor,
-            MergeOptions::default(),
+            MergeOptions::default().resume_from(cursor),
         )
         .unwrap()
 }
@@ -1349,7 +1353,6 @@ async fn a_merged_walk_without_a_sort_asks_for_newest_first() {
     let walk = registry.calls(
         &Selection::All,
         CallQuery::default(),
-        None,
         MergeOptions::default(),
     );
     let calls: Vec<MergedCall> = walk.unwrap().try_collect().await.unwrap();
@@ -1367,7 +1370,6 @@ fn a_merged_walk_outside_a_runtime_is_refused() {
     let started = registry.calls(
         &voiceport::Selection::All,
         voiceport::CallQuery::default(),
-        None,
         voiceport::MergeOptions::default(),
     );
     let Err(error) = started else {
@@ -1431,7 +1433,7 @@ async fn an_interrupted_route_places_no_further_dial() {
 
     let interrupt = Interrupt::new();
     let request = DialRequest::to(TO);
-    let dialing = interrupt.run(registry.dial("out", &request, None));
+    let dialing = interrupt.run(registry.dial("out", &request));
     tokio::pin!(dialing);
     // Thrown once the first dial has reached its provider (which answers 3 s later).
     let reached = async {
@@ -1474,7 +1476,7 @@ async fn an_interrupted_route_places_no_further_dial() {
 
     // Interrupted before it starts: no provider dials, nor is named.
     let err = interrupt
-        .run(registry.dial("out", &request, None))
+        .run(registry.dial("out", &request))
         .await
         .unwrap_err();
     assert_eq!(err.provider_name, None, "{err}");
@@ -1511,13 +1513,12 @@ async fn a_replaced_provider_is_the_one_every_way_in_reaches() {
     registry
         .replace_provider("sales", replacement.clone())
         .unwrap();
-    let connected = registry.connect(Some("sales")).unwrap();
+    let connected = registry.connect("sales").unwrap();
     assert!(std::sync::Arc::ptr_eq(&connected, &replacement));
     let walked: Vec<MergedCall> = registry
         .calls(
             &Selection::All,
             CallQuery::default(),
-            None,
             MergeOptions::default(),
         )
         .unwrap()
@@ -1526,10 +1527,11 @@ async fn a_replaced_provider_is_the_one_every_way_in_reaches() {
         .unwrap();
     assert_eq!(walked.len(), 6);
     let qualified = walked[0].qualified_id();
-    let (name, resolved, id) = registry.resolve(&qualified).unwrap();
-    assert_eq!(name, "sales");
-    assert!(std::sync::Arc::ptr_eq(&resolved, &replacement));
-    assert_eq!(registry.get_call(&qualified).await.unwrap().id, id);
+    let resolved = registry.resolve(&qualified).unwrap();
+    assert_eq!(resolved.provider_name, "sales");
+    assert!(std::sync::Arc::ptr_eq(&resolved.provider, &replacement));
+    let got = registry.get_call(&qualified).await.unwrap();
+    assert_eq!(got.id, resolved.call_id);
     let refused = (registry.replace_provider("ghost", replacement.clone())).unwrap_err();
     assert!(matches!(refused, Error::Config { .. }), "{refused:?}");
     // Another vendor in a Rounded account's place: refused.
@@ -1560,7 +1562,7 @@ async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
     };
     let registry = registry_with(ProviderKind::Rounded);
     let mut walk = registry
-        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .calls(&Selection::All, query(), MergeOptions::default())
         .unwrap();
     // Into both providers' first pages.
     let (mut seen, mut yielded) = (BTreeSet::new(), 0);
@@ -1577,8 +1579,7 @@ async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
         let resumed = moved.calls(
             &Selection::All,
             query(),
-            Some(cursor.clone()),
-            MergeOptions::default(),
+            MergeOptions::default().resume_from(cursor.clone()),
         );
         match resumed {
             Err(err) => err,
@@ -1601,7 +1602,7 @@ async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
     // A walk to its end keeps each provider's vendor too: the new vendor's calls were not
     // the ones walked.
     let mut walk = registry
-        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .calls(&Selection::All, query(), MergeOptions::default())
         .unwrap();
     while walk.try_next().await.unwrap().is_some() {}
     let finished = walk.cursor();
@@ -1701,14 +1702,14 @@ fn threads_connecting_one_name_at_once_share_one_provider() {
                         // Half of them ask for the other provider, whose building takes
                         // the lock too.
                         let name = if i % 2 == 0 { "sales" } else { "studio" };
-                        (name, registry.connect(Some(name)).unwrap())
+                        (name, registry.connect(name).unwrap())
                     })
                 })
                 .collect();
             threads.into_iter().map(|t| t.join().unwrap()).collect()
         });
         for name in ["sales", "studio"] {
-            let kept = registry.connect(Some(name)).unwrap();
+            let kept = registry.connect(name).unwrap();
             for (_, provider) in connected.iter().filter(|(n, _)| *n == name) {
                 assert!(
                     std::sync::Arc::ptr_eq(provider, &kept),
@@ -1725,11 +1726,11 @@ fn threads_connecting_one_name_at_once_share_one_provider() {
 fn connect_all_connects_every_provider_or_names_the_one_it_cannot() {
     let registry = sales_and_studio();
     registry.connect_all().unwrap();
-    let first = registry.connect(Some("studio")).unwrap();
+    let first = registry.connect("studio").unwrap();
     registry.connect_all().unwrap();
     assert!(std::sync::Arc::ptr_eq(
         &first,
-        &registry.connect(Some("studio")).unwrap()
+        &registry.connect("studio").unwrap()
     ));
 
     let broken = Registry::from_toml_str(

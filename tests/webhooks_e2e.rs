@@ -94,7 +94,7 @@ async fn attach(sandbox: Sandbox, registry: Registry, kind: ProviderKind) -> Set
     let (router, events) = Receiver::builder(&registry).channel(64).unwrap();
     let url = serve(router).await;
     aim(&sandbox, &registry, kind, &url, 0);
-    let provider = registry.connect(Some(NAME)).unwrap();
+    let provider = registry.connect(NAME).unwrap();
     Setup {
         sandbox,
         provider,
@@ -510,7 +510,7 @@ async fn a_failing_app_gets_the_retry_when_the_target_asks_for_retries() {
         .unwrap();
     let url = serve(router).await;
     aim(&sandbox, &registry, kind, &url, 2);
-    let provider = registry.connect(Some(NAME)).unwrap();
+    let provider = registry.connect(NAME).unwrap();
     let id = provider
         .dial(&DialRequest::to(ANSWERED))
         .await
@@ -665,7 +665,7 @@ async fn a_tool_call_request_gets_the_application_answer() {
     let config = registry.file().providers[NAME].webhook.clone().unwrap();
     let target = WebhookTarget::new(&url, config).tool_calls(true);
     sandbox.set_webhook(kind, target).unwrap();
-    let provider = registry.connect(Some(NAME)).unwrap();
+    let provider = registry.connect(NAME).unwrap();
     // About half the calls use their tool; the sandbox's seed makes which ones fixed (the
     // first does).
     for _ in 0..8 {
@@ -736,7 +736,7 @@ async fn every_event_of_vapi_and_retell_reaches_the_app_as_what_it_says() {
         let config = registry.file().providers[NAME].webhook.clone().unwrap();
         let target = WebhookTarget::new(&url, config).every_event(true);
         sandbox.set_webhook(kind, target).unwrap();
-        let provider = registry.connect(Some(NAME)).unwrap();
+        let provider = registry.connect(NAME).unwrap();
         let id = provider.dial(&DialRequest::to(to)).await.unwrap().call_id;
         let (mut seen, call) = until_ended(&mut events, &id).await;
         let attempts = sandbox

@@ -73,8 +73,21 @@ impl std::str::FromStr for Selection {
     }
 }
 
-/// How a merged walk treats providers that cannot take part.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Where a merged walk starts, and how it treats providers that cannot take part.
+///
+/// ```
+/// use voiceport::{MergeOptions, MergedCursor};
+///
+/// # fn main() -> voiceport::Result<()> {
+/// # let token = MergedCursor::default().to_token();
+/// // `token`: a `MergedCursor::to_token` kept from a walk stopped earlier.
+/// let options = MergeOptions::default()
+///     .keep_going(true)
+///     .resume_from(MergedCursor::from_token(&token)?);
+/// assert!(options.resume.is_some());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MergeOptions {
     /// Leave out a provider that cannot apply the query's filters (see
@@ -84,6 +97,8 @@ pub struct MergeOptions {
     /// Keep walking the other providers when one fails mid-walk (see
     /// [`MergedCalls::failures`]) instead of ending the stream with its error.
     pub keep_going: bool,
+    /// Where a stopped walk resumes: its [`MergedCalls::cursor`]. `None`: from the start.
+    pub resume: Option<MergedCursor>,
 }
 
 impl MergeOptions {
@@ -98,6 +113,14 @@ impl MergeOptions {
     #[must_use]
     pub fn keep_going(mut self, yes: bool) -> Self {
         self.keep_going = yes;
+        self
+    }
+
+    /// Resume a stopped walk from `cursor` (its [`MergedCalls::cursor`], or one read back
+    /// with [`MergedCursor::from_token`]); `None` starts from the beginning.
+    #[must_use]
+    pub fn resume_from(mut self, cursor: impl Into<Option<MergedCursor>>) -> Self {
+        self.resume = cursor.into();
         self
     }
 }
@@ -719,9 +742,13 @@ impl MergedCalls {
     pub(crate) fn new(
         providers: Vec<(String, Arc<dyn VoiceProvider>)>,
         query: CallQuery,
-        resume: Option<MergedCursor>,
         options: MergeOptions,
     ) -> Result<Self> {
+        let MergeOptions {
+            skip_unsupported,
+            keep_going,
+            resume,
+        } = options;
         let mut query = query;
         if let Some(resume) = &resume {
             query.page_size = resume.page_size;
@@ -792,7 +819,7 @@ impl MergedCalls {
                 return Err(place_lost(&name, &why));
             }
             if let Some(error) = unsupported {
-                if !options.skip_unsupported {
+                if !skip_unsupported {
                     return Err(error);
                 }
                 // Its place in the cursor would be lost with it, and a later resume that
@@ -859,7 +886,7 @@ impl MergedCalls {
             page_size: query.page_size,
             query: digest,
             descending: query.sort != Some(SortOrder::Ascending),
-            keep_going: options.keep_going,
+            keep_going,
             left_out,
             failures: Vec::new(),
             finished: false,
@@ -1116,13 +1143,7 @@ pub(crate) mod tests {
     /// A merged walk over `provider` alone, named `name`, with no filter.
     fn walk_of(name: &str, provider: Arc<dyn VoiceProvider>) -> MergedCalls {
         let providers = vec![(name.to_owned(), provider)];
-        MergedCalls::new(
-            providers,
-            CallQuery::default(),
-            None,
-            MergeOptions::default(),
-        )
-        .unwrap()
+        MergedCalls::new(providers, CallQuery::default(), MergeOptions::default()).unwrap()
     }
 
     /// A lane whose vendor sends a next cursor longer than a walk follows yields that
@@ -1207,7 +1228,7 @@ pub(crate) mod tests {
             let provider: Arc<dyn VoiceProvider> = Listing::listing_in(order);
             let providers = vec![("p".to_owned(), provider)];
             let options = MergeOptions::default();
-            let refused = MergedCalls::new(providers, CallQuery::default(), None, options);
+            let refused = MergedCalls::new(providers, CallQuery::default(), options);
             assert!(
                 matches!(
                     refused.as_ref().map(|_| ()),
@@ -1227,7 +1248,7 @@ pub(crate) mod tests {
             ..CallQuery::default()
         };
         let providers = vec![("p".to_owned(), provider)];
-        assert!(MergedCalls::new(providers, oldest_first, None, MergeOptions::default()).is_ok());
+        assert!(MergedCalls::new(providers, oldest_first, MergeOptions::default()).is_ok());
     }
 
     /// Asked to leave out the providers that cannot apply the filters, a walk that would
@@ -1243,7 +1264,7 @@ pub(crate) mod tests {
             ..CallQuery::default()
         };
         let options = MergeOptions::default().skip_unsupported(true);
-        let refused = MergedCalls::new(providers, tagged, None, options).map(|_| ());
+        let refused = MergedCalls::new(providers, tagged, options).map(|_| ());
         assert!(
             matches!(
                 refused,
@@ -1272,7 +1293,8 @@ pub(crate) mod tests {
         let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
             vec![("huge".into(), provider.clone())];
         let options = MergeOptions::default();
-        let resumed = MergedCalls::new(providers, CallQuery::default(), Some(cursor), options);
+        let resumed =
+            MergedCalls::new(providers, CallQuery::default(), options.resume_from(cursor));
         let items: Vec<_> = futures::StreamExt::collect(resumed.unwrap()).await;
         assert_eq!(items.len(), 1, "{items:?}");
         let failure = items[0].as_ref().unwrap_err();
@@ -1312,13 +1334,8 @@ pub(crate) mod tests {
         let (a, b) = (listing(0), listing(60));
         let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
             vec![("a".into(), a.clone()), ("b".into(), b.clone())];
-        let mut walk = MergedCalls::new(
-            providers,
-            CallQuery::default(),
-            None,
-            MergeOptions::default(),
-        )
-        .unwrap();
+        let mut walk =
+            MergedCalls::new(providers, CallQuery::default(), MergeOptions::default()).unwrap();
         // The fetches are tasks: each gets to run before the count is read.
         let requests = || async {
             for _ in 0..10 {

@@ -20,7 +20,7 @@ fn names_only(error: &str) {
 #[test]
 fn no_default_lists_the_providers_and_how_to_choose() {
     let registry = Registry::from_toml_str(TWO).unwrap();
-    let error = error_text(registry.connect(None));
+    let error = error_text(registry.connect_default());
     names_only(&error);
     assert!(error.contains("`-p NAME`"), "{error}");
     assert!(error.contains("`default = \"NAME\"`"), "{error}");
@@ -31,17 +31,12 @@ fn no_default_lists_the_providers_and_how_to_choose() {
 #[test]
 fn an_unknown_provider_lists_the_configured_ones() {
     let registry = Registry::from_toml_str(TWO).unwrap();
-    let error = error_text(registry.connect(Some("billing")));
+    let error = error_text(registry.connect("billing"));
     assert!(error.contains("no such provider"), "{error}");
     names_only(&error);
 
     let selection = Selection::Named(vec!["sales".to_owned(), "billing".to_owned()]);
-    let walk = registry.calls(
-        &selection,
-        CallQuery::default(),
-        None,
-        MergeOptions::default(),
-    );
+    let walk = registry.calls(&selection, CallQuery::default(), MergeOptions::default());
     let error = error_text(walk);
     assert!(error.contains("`providers.billing`"), "{error}");
     names_only(&error);
@@ -57,7 +52,7 @@ fn an_unknown_provider_lists_the_configured_ones() {
 #[test]
 fn an_empty_configuration_says_where_providers_go() {
     let registry = Registry::from_toml_str("").unwrap();
-    let error = error_text(registry.connect(None));
+    let error = error_text(registry.connect_default());
     assert!(error.contains("names no provider"), "{error}");
     assert!(error.contains("`[providers.NAME]`"), "{error}");
     let error = error_text(registry.resolve("sales:abc"));
@@ -70,15 +65,10 @@ fn every_unknown_provider_error_lists_them_in_one_wording() {
     let listed = registry.file().names_listed();
     assert_eq!(listed, r#"the configured ones are "sales", "support""#);
     let selection = Selection::Named(vec!["billing".to_owned()]);
-    let walk = registry.calls(
-        &selection,
-        CallQuery::default(),
-        None,
-        MergeOptions::default(),
-    );
+    let walk = registry.calls(&selection, CallQuery::default(), MergeOptions::default());
     for error in [
-        error_text(registry.connect(None)),
-        error_text(registry.connect(Some("billing"))),
+        error_text(registry.connect_default()),
+        error_text(registry.connect("billing")),
         error_text(registry.resolve("billing:abc")),
         error_text(walk),
     ] {
@@ -115,7 +105,7 @@ async fn a_merged_walk_refuses_a_page_cursor_in_its_query() {
         }),
         ..CallQuery::default()
     };
-    let walk = registry.calls(&Selection::All, query, None, MergeOptions::default());
+    let walk = registry.calls(&Selection::All, query, MergeOptions::default());
     let error = error_text(walk);
     assert!(error.contains("MergedCursor"), "{error}");
     assert!(error.starts_with("invalid cursor: "), "{error}");

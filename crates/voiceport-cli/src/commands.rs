@@ -609,11 +609,11 @@ fn without_key_if_need_be(
     registry: &voiceport::Registry,
     name: &str,
 ) -> Result<std::sync::Arc<dyn VoiceProvider>, Failure> {
-    let error = match registry.connect(Some(name)) {
+    let error = match registry.connect(name) {
         Ok(provider) => return Ok(provider),
         Err(error) => error,
     };
-    let config = registry.file().get(Some(name))?;
+    let config = registry.file().get(name)?;
     let key_fields = [
         config.field_name("api_key"),
         config.field_name("api_key_env"),

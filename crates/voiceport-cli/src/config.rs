@@ -198,24 +198,22 @@ pub(crate) fn connect(
     registry: &Registry,
     name: Option<&str>,
 ) -> Result<Arc<dyn VoiceProvider>, Failure> {
-    let provider = registry.connect(name)?;
     let file = registry.file();
-    let only = (file.providers.len() == 1).then(|| file.providers.keys().next());
-    let chosen = (name.map(str::to_owned))
-        .or_else(|| file.default.clone())
-        .or_else(|| only.flatten().cloned());
-    if let Some(name) = chosen
-        && let Some(config) = file.providers.get(&name)
-    {
+    let name = match name {
+        Some(name) => name,
+        None => file.default_name()?,
+    };
+    let provider = registry.connect(name)?;
+    if let Some(config) = file.providers.get(name) {
         let origin = (config.base_url.as_deref())
             .and_then(|url| reqwest::Url::parse(url.trim()).ok())
             .map(|url| url.origin().ascii_serialization());
         let _ = CHOSEN.set(Chosen {
             origin,
-            key_from: key_from(&name, config),
+            key_from: key_from(name, config),
             kind: config.kind,
             among_others: file.providers.len() > 1,
-            name,
+            name: name.to_owned(),
         });
     }
     Ok(provider)

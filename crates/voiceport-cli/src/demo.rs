@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use voiceport::webhooks::{Delivery, Receiver};
 use voiceport::{
     CallQuery, CallUpdate, DialRequest, MetadataMode, NoteInput, ProviderKind, Registry,
-    VoiceProvider, VoiceProviderExt,
+    VoiceProvider, VoiceProviderExt, Wait,
 };
 use voiceport_sandbox::{Sandbox, Timing};
 
@@ -170,7 +170,7 @@ async fn demo(json: bool, webhooks: bool) -> Outcome {
     };
     let mut seen = Vec::new();
     for name in registry.names() {
-        let provider = registry.connect(Some(name))?;
+        let provider = registry.connect(name)?;
         seen.push(scenario(provider).await?);
     }
     let received = match listening {
@@ -255,8 +255,7 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
     let call = provider
         .wait_until_ended(
             &dialed.call_id,
-            Duration::from_millis(100),
-            Duration::from_secs(30),
+            Wait::at_most(Duration::from_secs(30)).polling_every(Duration::from_millis(100)),
         )
         .await?;
     output::say(&format!(

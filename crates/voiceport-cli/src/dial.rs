@@ -1,7 +1,9 @@
 //! `calls dial`: the request its flags describe, the dial, Ctrl-C during it, `--wait`, and
 //! what it prints.
 
-use voiceport::{CallId, DialRequest, Interrupt, RequestOutcome, VoiceProvider, VoiceProviderExt};
+use voiceport::{
+    CallId, DialRequest, Interrupt, RequestOutcome, VoiceProvider, VoiceProviderExt, Wait,
+};
 
 use crate::cli::DialArgs;
 use crate::commands::Invocation;
@@ -49,7 +51,7 @@ pub(crate) async fn wait_for_end(
         () = ctrl_c.received() => Err(Failure::Interrupted(format!(
             "stopped waiting: call {shown} goes on; to see it, run: {get}"
         ))),
-        ended = provider.wait_until_ended(id, WAIT_POLL, limit) => ended.map_err(|error| match error {
+        ended = provider.wait_until_ended(id, Wait::at_most(limit).polling_every(WAIT_POLL)) => ended.map_err(|error| match error {
             // Nothing failed: the call is still live, and goes on.
             voiceport::Error::WaitTimedOut { .. } => Failure::Hinted {
                 error: Box::new(error),

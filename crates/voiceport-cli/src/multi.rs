@@ -139,7 +139,11 @@ fn start(
         .skip_unsupported(merge.skip_unsupported)
         .keep_going(merge.keep_going);
     // A cursor of a walk with other filters is refused here too, as a `--cursor` error.
-    let walk = registry.calls(&Selection::parse(providers), query, resume, options);
+    let walk = registry.calls(
+        &Selection::parse(providers),
+        query,
+        options.resume_from(resume),
+    );
     let walk = walk.map_err(values::cursor_refused)?;
     for left_out in walk.left_out() {
         output::say(&format!(
@@ -451,7 +455,7 @@ pub(crate) async fn dial(
         look_for_call(&named.command(&list), &request.to)
     };
     let interrupt = Interrupt::new();
-    let dialing = interrupt.run(registry.dial(route, &request, None));
+    let dialing = interrupt.run(registry.dial(route, &request));
     tokio::pin!(dialing);
     let mut ctrl_c = StopSignal::listen()?;
     // Polled by reference: an interrupted dial is still waited for below (`dial_grace`).
@@ -518,7 +522,7 @@ pub(crate) async fn dial(
                 "calls get {}",
                 output::shell_quote(&dialed.qualified_id())
             ));
-            let provider = registry.connect(Some(&dialed.provider_name))?;
+            let provider = registry.connect(&dialed.provider_name)?;
             let id = dialed.outcome.call_id.clone();
             let ended = match wait_for_end(&*provider, &id, limit, &mut ctrl_c, &get).await {
                 Ok(ended) => ended,

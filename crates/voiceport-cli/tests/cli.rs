@@ -1801,7 +1801,7 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
     // The call's end-of-call report arrives, and the printed configuration verifies it.
     let verifier = registry
         .file()
-        .get(Some("voicebot"))
+        .get("voicebot")
         .unwrap()
         .webhook_verifier()
         .unwrap()
@@ -1827,7 +1827,7 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
         let dial = ["-p", vendor, "calls", "dial", "--to", "+14155550187"];
         let dialed = run_with(&config, &dial).await;
         assert!(dialed.status.success(), "{vendor}: {}", stderr(&dialed));
-        let table = registry.file().get(Some(vendor)).unwrap();
+        let table = registry.file().get(vendor).unwrap();
         let verifier = table.webhook_verifier().unwrap().unwrap();
         let path = format!("/webhooks/{vendor}");
         let mut delivery = None;
@@ -1851,7 +1851,7 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
         let verified = verifier.verify_request(query, &delivery.headers, &delivery.body);
         assert_eq!(verified, Ok(()), "{vendor}");
     }
-    let retell = registry.file().get(Some("retell")).unwrap();
+    let retell = registry.file().get("retell").unwrap();
     let table = retell.webhook.as_ref().expect("a webhook table");
     assert!(table.secret.is_none(), "Retell signs with the API key");
     let _ = std::fs::remove_dir_all(dir);

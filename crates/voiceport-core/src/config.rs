@@ -424,13 +424,6 @@ impl ProviderConfig {
         format!("{}{}", self.path, self.setting(name))
     }
 
-    /// The full name of one of this config's fields: [`field_name`](Self::field_name), as
-    /// it was called in 0.1 (it returns where the field is written, not its value).
-    #[deprecated(note = "renamed field_name")]
-    pub fn field(&self, name: &str) -> String {
-        self.field_name(name)
-    }
-
     /// The name this provider has in its providers file (`sales` for `[providers.sales]`),
     /// which the `voiceport.operation` and `voiceport.request` spans of its connection
     /// record as `provider_name`; `None` for a config read alone (from TOML, JSON or the
@@ -698,29 +691,11 @@ impl ProvidersFile {
             .collect()
     }
 
-    /// The provider named `name`, or the default one when `name` is `None` (or the only
-    /// one, when there is just one).
+    /// The provider named `name`.
     ///
-    /// Its errors name the configured providers (their names only, sorted) and how to
-    /// choose one; a file without providers is refused with where they go.
-    pub fn get(&self, name: Option<&str>) -> Result<&ProviderConfig> {
-        let name = match (name, &self.default) {
-            (Some(name), _) => name,
-            (None, Some(default)) => default.as_str(),
-            (None, None) => match self.providers.keys().next() {
-                None => return Err(Error::config("providers", no_providers())),
-                Some(only) if self.providers.len() == 1 => only.as_str(),
-                Some(_) => {
-                    return Err(Error::config(
-                        "default",
-                        format!(
-                            "several providers and no default: name one (`-p NAME` on the command line, `Registry::connect(Some(\"NAME\"))` in code), or set `default = \"NAME\"` at the top of the file, before any [table]; {}",
-                            self.names_listed()
-                        ),
-                    ));
-                }
-            },
-        };
+    /// Its error names the configured providers (their names only, sorted); a file
+    /// without providers is refused with where they go.
+    pub fn get(&self, name: &str) -> Result<&ProviderConfig> {
         self.providers.get(name).ok_or_else(|| {
             if self.providers.is_empty() {
                 Error::config(
@@ -731,6 +706,50 @@ impl ProvidersFile {
                 self.unknown_provider(name)
             }
         })
+    }
+
+    /// The default provider: the one `default` names, or the only one when there is just
+    /// one.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::ProvidersFile;
+    ///
+    /// let file = ProvidersFile::from_toml_str("[providers.sales]\nkind = \"vapi\"\n")?;
+    /// assert_eq!(file.default_name()?, "sales");
+    /// assert_eq!(file.default_provider()?.name(), Some("sales"));
+    /// # Ok::<(), voiceport::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when several providers are configured and none is the default
+    /// (the message says how to choose one and names them), or when none is configured.
+    pub fn default_provider(&self) -> Result<&ProviderConfig> {
+        self.get(self.default_name()?)
+    }
+
+    /// The name of the [default provider](Self::default_provider).
+    ///
+    /// # Errors
+    ///
+    /// As [`default_provider`](Self::default_provider)'s, but for a `default` that names
+    /// no configured provider, which this does not look up.
+    pub fn default_name(&self) -> Result<&str> {
+        if let Some(default) = &self.default {
+            return Ok(default);
+        }
+        match self.providers.keys().next() {
+            None => Err(Error::config("providers", no_providers())),
+            Some(only) if self.providers.len() == 1 => Ok(only),
+            Some(_) => Err(Error::config(
+                "default",
+                format!(
+                    "several providers and no default: name one (`-p NAME` on the command line, `Registry::connect(\"NAME\")` in code), or set `default = \"NAME\"` at the top of the file, before any [table]; {}",
+                    self.names_listed()
+                ),
+            )),
+        }
     }
 
     /// The error refusing `name` as no configured provider: at field `providers.NAME`

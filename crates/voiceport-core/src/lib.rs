@@ -78,6 +78,7 @@ pub mod snapshot;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod wait;
 pub mod webhook;
 
 pub use codec::{Codec, Decoded, EachCall, PayloadKind, dial_outcome, dial_outcome_of, json_shape};
@@ -98,6 +99,7 @@ pub use request::{
 };
 pub use route::{RouteConfig, RoutePolicy};
 pub use secret_mask::SecretMask;
+pub use wait::Wait;
 
 // Re-exported so adapters and users name the same versions.
 pub use async_trait::async_trait;

@@ -461,14 +461,14 @@ pub trait VoiceProviderExt: VoiceProvider {
         }
     }
 
-    /// Polls a call every `poll` (at least every 50 ms) until it reaches a terminal
+    /// Polls a call every [`wait.poll()`](crate::Wait::poll) until it reaches a terminal
     /// status ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)), or has an end
     /// time under a status voiceport does not know (`Unknown`: one the vendor added since),
     /// and returns it.
     /// `Transferred` is one: the AI's part is over, though the customer may still be on
     /// the line with whoever took the call. Gives up with [`Error::WaitTimedOut`] after
-    /// `timeout`, once
-    /// a last look at the deadline finds the call still live (`Duration::MAX`: no limit).
+    /// [`wait.timeout()`](crate::Wait::timeout), once a last look at the deadline finds the
+    /// call still live ([`Wait::forever`](crate::Wait::forever): no limit).
     /// A look still running one poll interval after the deadline (a vendor slow to answer,
     /// its retries) is given up too: the wait never outlasts `timeout` by more than that.
     ///
@@ -489,14 +489,8 @@ pub trait VoiceProviderExt: VoiceProvider {
     ///
     /// Outside a Tokio runtime with its time driver enabled (`#[tokio::main]` has it; a
     /// runtime built by hand needs `enable_time`): it sleeps with `tokio::time`.
-    async fn wait_until_ended(
-        &self,
-        id: &CallId,
-        poll: Duration,
-        timeout: Duration,
-    ) -> Result<Call> {
-        // A zero poll would ask the vendor as fast as it answers.
-        let poll = poll.max(MIN_POLL);
+    async fn wait_until_ended(&self, id: &CallId, wait: crate::Wait) -> Result<Call> {
+        let (poll, timeout) = (wait.poll(), wait.timeout());
         let started = tokio::time::Instant::now();
         // `None`: a limit too far to count, which is none.
         let deadline = started.checked_add(timeout);
@@ -601,9 +595,5 @@ fn paced(error: &Error) -> bool {
 /// How many looks in a row [`VoiceProviderExt::wait_until_ended`] lets fail with an error
 /// worth trying again before it ends with the next one.
 const FAILED_LOOKS_TOLERATED: u32 = 2;
-
-/// The shortest interval [`VoiceProviderExt::wait_until_ended`] polls at: a shorter `poll`
-/// is taken as this one.
-const MIN_POLL: Duration = Duration::from_millis(50);
 
 impl<P: VoiceProvider + ?Sized> VoiceProviderExt for P {}

@@ -8,7 +8,8 @@ use voiceport_core::adapter::Adapter;
 use voiceport_core::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec,
     DialOutcome, DialRequest, Error, Filter, IdFormat, MetadataMode, NoteId, NoteInput, NoteUpdate,
-    Operation, PayloadKind, ProviderKind, Result, VoiceProvider, VoiceProviderExt, async_trait,
+    Operation, PayloadKind, ProviderKind, Result, VoiceProvider, VoiceProviderExt, Wait,
+    async_trait,
 };
 
 /// A codec that decodes nothing (the guard never gets that far).
@@ -415,8 +416,7 @@ async fn extension_reaches_the_concrete_type_and_waiting_gives_up_with_its_own_e
     let err = provider
         .wait_until_ended(
             &CallId::new(ID),
-            Duration::from_millis(5),
-            Duration::from_millis(20),
+            Wait::at_most(Duration::from_millis(20)).polling_every(Duration::from_millis(5)),
         )
         .await
         .unwrap_err();
@@ -513,8 +513,7 @@ async fn waiting_ends_on_an_unknown_status_with_an_end_time() {
     let call = provider
         .wait_until_ended(
             &CallId::new(ID),
-            Duration::from_millis(5),
-            Duration::from_secs(60),
+            Wait::at_most(Duration::from_secs(60)).polling_every(Duration::from_millis(5)),
         )
         .await
         .unwrap();
@@ -530,7 +529,10 @@ async fn waiting_looks_a_last_time_at_the_deadline() {
     let provider: std::sync::Arc<dyn VoiceProvider> = counting.clone();
     let timeout = Duration::from_millis(600);
     let err = provider
-        .wait_until_ended(&CallId::new(ID), Duration::from_secs(10), timeout)
+        .wait_until_ended(
+            &CallId::new(ID),
+            Wait::at_most(timeout).polling_every(Duration::from_secs(10)),
+        )
         .await
         .unwrap_err();
     let Error::WaitTimedOut { waited, .. } = err else {
@@ -540,7 +542,10 @@ async fn waiting_looks_a_last_time_at_the_deadline() {
     assert_eq!(waited, timeout);
     assert_eq!(counting.ran(), 2, "a first look and a last one");
     let id = CallId::new(ID);
-    let endless = provider.wait_until_ended(&id, Duration::from_millis(5), Duration::MAX);
+    let endless = provider.wait_until_ended(
+        &id,
+        Wait::at_most(Duration::MAX).polling_every(Duration::from_millis(5)),
+    );
     let still_waiting = tokio::time::timeout(Duration::from_millis(50), endless).await;
     assert!(still_waiting.is_err());
 }

@@ -16,7 +16,7 @@ use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
     Direction, EndReasonCategory, Error, EventKind, Filter, MetadataMode, NoteId, NoteInput,
     NoteUpdate, Operation, PageCursor, ProviderConfig, ProviderKind, RequestOutcome, SortOrder,
-    Speaker, VoiceProvider, VoiceProviderExt, WarningKind,
+    Speaker, VoiceProvider, VoiceProviderExt, Wait, WarningKind,
 };
 use voiceport_voicebot::{Flavor, VAPI_BASE_URL, VOICEBOT_BASE_URL, Vapi, Voicebot};
 use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
@@ -1332,7 +1332,10 @@ async fn waiting_goes_through_a_forward_to_the_end() {
         let poll = std::time::Duration::from_millis(1);
         let call = vendor
             .client(&api)
-            .wait_until_ended(&CallId::new(&id), poll, std::time::Duration::from_secs(10))
+            .wait_until_ended(
+                &CallId::new(&id),
+                Wait::at_most(std::time::Duration::from_secs(10)).polling_every(poll),
+            )
             .await
             .unwrap();
         assert_eq!(call.status, CallStatus::Transferred);
@@ -1380,7 +1383,10 @@ async fn waiting_looks_again_after_a_passing_failure() {
         let started = std::time::Instant::now();
         let call = vendor
             .client(&api)
-            .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+            .wait_until_ended(
+                &vendor.seed_id(),
+                Wait::at_most(std::time::Duration::from_secs(30)).polling_every(poll),
+            )
             .await
             .unwrap();
         assert_eq!(call.status, CallStatus::Completed);
@@ -1429,7 +1435,10 @@ async fn waiting_follows_a_vendor_pacing_it() {
                 .await;
             let waited = vendor
                 .client(&api)
-                .wait_until_ended(&vendor.seed_id(), poll, timeout)
+                .wait_until_ended(
+                    &vendor.seed_id(),
+                    Wait::at_most(timeout).polling_every(poll),
+                )
                 .await;
             let looks = calls_sent(&api).await.len();
             match retry_after.filter(|_| timeout != std::time::Duration::MAX) {
@@ -1466,7 +1475,10 @@ async fn waiting_ends_with_a_failure_that_lasts() {
         let api = failing().await;
         let err = vendor
             .client(&api)
-            .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+            .wait_until_ended(
+                &vendor.seed_id(),
+                Wait::at_most(std::time::Duration::from_secs(30)).polling_every(poll),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
@@ -1481,7 +1493,10 @@ async fn waiting_ends_with_a_failure_that_lasts() {
         );
         let err = vendor
             .client(&api)
-            .wait_until_ended(&vendor.seed_id(), poll, timeout)
+            .wait_until_ended(
+                &vendor.seed_id(),
+                Wait::at_most(timeout).polling_every(poll),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
@@ -1494,7 +1509,10 @@ async fn waiting_ends_with_a_failure_that_lasts() {
             .await;
         let err = vendor
             .client(&api)
-            .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+            .wait_until_ended(
+                &vendor.seed_id(),
+                Wait::at_most(std::time::Duration::from_secs(30)).polling_every(poll),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
@@ -1522,7 +1540,10 @@ async fn waiting_ends_on_a_pause_asked_past_its_deadline() {
         );
         let err = vendor
             .client(&api)
-            .wait_until_ended(&vendor.seed_id(), poll, timeout)
+            .wait_until_ended(
+                &vendor.seed_id(),
+                Wait::at_most(timeout).polling_every(poll),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
@@ -1550,7 +1571,10 @@ async fn waiting_stops_on_not_found_and_deletion_failed() {
                 std::time::Duration::from_secs(60),
             );
             let (client, id) = (vendor.client(&api), vendor.seed_id());
-            let call = client.wait_until_ended(&id, poll, timeout).await.unwrap();
+            let call = client
+                .wait_until_ended(&id, Wait::at_most(timeout).polling_every(poll))
+                .await
+                .unwrap();
             assert_eq!(call.status, expected, "{status}");
             assert_eq!(call.vendor_status.as_deref(), Some(status));
         }

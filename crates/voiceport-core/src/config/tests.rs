@@ -32,7 +32,7 @@ fn config_error(result: Result<impl std::fmt::Debug>) -> (String, String) {
 fn parses_named_providers() {
     let file = ProvidersFile::from_toml_str(FILE).unwrap();
     assert_eq!(file.providers.len(), 2);
-    let sales = file.get(None).unwrap();
+    let sales = file.default_provider().unwrap();
     assert_eq!(sales.kind, ProviderKind::HappyRobot);
     assert_eq!(
         sales.resolve_api_key().unwrap().expose_secret(),
@@ -40,7 +40,7 @@ fn parses_named_providers() {
     );
     let settings = sales.http_settings().unwrap();
     assert_eq!(settings.timeout, Duration::from_millis(12_500));
-    let support = file.get(Some("support")).unwrap();
+    let support = file.get("support").unwrap();
     assert_eq!(support.kind, ProviderKind::Rounded);
     assert_eq!(support.http_settings().unwrap().retry.max_attempts, 2);
     assert_eq!(support.options["use_cursor"], serde_json::Value::Bool(true));
@@ -68,7 +68,10 @@ fn providers_are_named_by_their_file_only() {
     assert_eq!(client.provider_name(), None);
     let providers = BTreeMap::from([("sales".to_owned(), lone)]);
     let file = ProvidersFile::new(None, providers, BTreeMap::new()).checked();
-    assert_eq!(file.unwrap().get(None).unwrap().name(), Some("sales"));
+    assert_eq!(
+        file.unwrap().default_provider().unwrap().name(),
+        Some("sales")
+    );
 }
 
 /// A provider's name that a qualified call id (`NAME:ID`) or a selection (`a,b`) could
@@ -98,7 +101,7 @@ fn debug_never_shows_the_key() {
     let text = format!("{file:?}");
     assert!(!text.contains("hr-secret-key"), "{text}");
     let client = file
-        .get(Some("sales"))
+        .get("sales")
         .unwrap()
         .http_client("https://app.happyrobot.ai/api/v1", AuthStyle::Bearer)
         .unwrap();
@@ -238,12 +241,12 @@ fn a_key_written_as_a_variable_name_is_not_echoed() {
     );
     let file = ProvidersFile::from_toml_str(&toml).unwrap();
     for name in ["a", "b"] {
-        let (field, message) = config_error(file.get(Some(name)).unwrap().resolve_api_key());
+        let (field, message) = config_error(file.get(name).unwrap().resolve_api_key());
         assert_eq!(field, format!("providers.{name}.api_key_env"));
         assert!(!message.contains("4f9a0c1e8b7d6a5f"), "{message}");
         assert!(message.contains("is not set"), "{message}");
     }
-    let (_, message) = config_error(file.get(Some("c")).unwrap().resolve_api_key());
+    let (_, message) = config_error(file.get("c").unwrap().resolve_api_key());
     assert_eq!(
         message,
         "environment variable VOICEPORT_TEST_KEY_UNSET_71 is not set"
@@ -252,7 +255,7 @@ fn a_key_written_as_a_variable_name_is_not_echoed() {
     let blank =
         ProvidersFile::from_toml_str("[providers.d]\nkind = \"rounded\"\napi_key_env = \" \"\n")
             .unwrap();
-    let (field, message) = config_error(blank.get(Some("d")).unwrap().resolve_api_key());
+    let (field, message) = config_error(blank.get("d").unwrap().resolve_api_key());
     assert_eq!(field, "providers.d.api_key_env");
     assert!(message.starts_with("is empty"), "{message}");
 
@@ -271,7 +274,7 @@ fn a_key_and_a_key_variable_together_are_refused() {
         "[providers.a]\nkind = \"rounded\"\napi_key = \"sandbox-key-41\"\napi_key_env = \"PATH\"\n",
     )
     .unwrap();
-    let config = file.get(Some("a")).unwrap();
+    let config = file.get("a").unwrap();
     let (field, message) = config_error(config.resolve_api_key());
     assert_eq!(field, "providers.a.api_key_env");
     assert!(
@@ -293,11 +296,11 @@ fn a_key_and_a_key_variable_together_are_refused() {
 #[test]
 fn missing_key_and_unset_env_name_their_fields() {
     let file = ProvidersFile::from_toml_str("[providers.a]\nkind = \"rounded\"\n").unwrap();
-    let (field, _) = config_error(file.get(None).unwrap().resolve_api_key());
+    let (field, _) = config_error(file.default_provider().unwrap().resolve_api_key());
     assert_eq!(field, "providers.a.api_key");
 
     let file = ProvidersFile::from_toml_str(FILE).unwrap();
-    let (field, message) = config_error(file.get(Some("support")).unwrap().resolve_api_key());
+    let (field, message) = config_error(file.get("support").unwrap().resolve_api_key());
     assert_eq!(field, "providers.support.api_key_env");
     assert!(
         message.contains("VOICEPORT_TEST_ROUNDED_KEY_UNSET"),
@@ -432,16 +435,19 @@ fn default_must_exist_and_selection_is_clear() {
         "[providers.a]\nkind = \"rounded\"\n[providers.b]\nkind = \"voicebot\"\n",
     )
     .unwrap();
-    assert_eq!(config_error(file.get(None)).0, "default");
-    assert_eq!(config_error(file.get(Some("c"))).0, "providers.c");
+    assert_eq!(config_error(file.default_provider()).0, "default");
+    assert_eq!(config_error(file.get("c")).0, "providers.c");
     let single = ProvidersFile::from_toml_str("[providers.only]\nkind = \"rounded\"\n").unwrap();
-    assert_eq!(single.get(None).unwrap().kind, ProviderKind::Rounded);
+    assert_eq!(
+        single.default_provider().unwrap().kind,
+        ProviderKind::Rounded
+    );
 }
 
 #[test]
 fn a_file_without_providers_says_where_they_go() {
     let empty = ProvidersFile::from_toml_str("").unwrap();
-    let (field, message) = config_error(empty.get(None));
+    let (field, message) = config_error(empty.default_provider());
     assert_eq!(field, "providers");
     assert!(!message.contains("several"), "{message}");
     assert!(message.contains("names no provider"), "{message}");
@@ -450,7 +456,7 @@ fn a_file_without_providers_says_where_they_go() {
     for kind in ProviderKind::ALL {
         assert!(message.contains(kind.as_str()), "{message}");
     }
-    let (field, message) = config_error(empty.get(Some("sales")));
+    let (field, message) = config_error(empty.get("sales"));
     assert_eq!(field, "providers.sales");
     assert!(message.contains("names no provider"), "{message}");
 }
@@ -463,23 +469,20 @@ fn several_providers_without_default_are_listed_with_how_to_choose() {
          [providers.sales]\nkind = \"happyrobot\"\napi_key = \"hr-secret-key\"\n",
     )
     .unwrap();
-    let error = file.get(None).unwrap_err().to_string();
+    let error = file.default_provider().unwrap_err().to_string();
     assert!(
         error.contains("; the configured ones are \"sales\", \"support\""),
         "{error}"
     );
     assert!(error.contains("`-p NAME`"), "{error}");
-    assert!(
-        error.contains("Registry::connect(Some(\"NAME\"))"),
-        "{error}"
-    );
+    assert!(error.contains("Registry::connect(\"NAME\")"), "{error}");
     assert!(error.contains("`default = \"NAME\"`"), "{error}");
     assert!(
         !error.contains("secret-key") && !error.contains('\n'),
         "{error}"
     );
 
-    let error = file.get(Some("billing")).unwrap_err().to_string();
+    let error = file.get("billing").unwrap_err().to_string();
     assert!(error.contains("`providers.billing`"), "{error}");
     assert!(error.contains("no such provider"), "{error}");
     assert!(error.contains("\"sales\", \"support\""), "{error}");
@@ -494,7 +497,7 @@ fn an_unknown_name_built_in_code_stays_on_one_line() {
     let mut file = ProvidersFile::default();
     file.providers
         .insert("a\nb".to_owned(), ProviderConfig::new(ProviderKind::Vapi));
-    let error = file.get(Some("x\ny")).unwrap_err().to_string();
+    let error = file.get("x\ny").unwrap_err().to_string();
     assert!(!error.contains('\n'), "{error}");
     assert!(error.contains("\"a\\nb\""), "{error}");
 }
@@ -512,7 +515,7 @@ fn a_blank_option_is_refused_at_its_name() {
         "[providers.r]\nkind = \"retell\"\n[providers.r.options]\nagent_id = \"  \"\n",
     )
     .unwrap();
-    let (field, message) = config_error(file.get(None).unwrap().options::<Options>());
+    let (field, message) = config_error(file.default_provider().unwrap().options::<Options>());
     assert_eq!(
         (field.as_str(), message.as_str()),
         ("providers.r.options.agent_id", "is empty")
@@ -539,13 +542,13 @@ fn vendor_options_errors_name_the_option() {
         "[providers.s]\nkind = \"happyrobot\"\n[providers.s.options]\nnumber_id = 5\n",
     )
     .unwrap();
-    let (field, _) = config_error(file.get(None).unwrap().options::<Options>());
+    let (field, _) = config_error(file.default_provider().unwrap().options::<Options>());
     assert_eq!(field, "providers.s.options.number_id");
     let file = ProvidersFile::from_toml_str(
         "[providers.s]\nkind = \"happyrobot\"\n[providers.s.options]\nnumbr = \"x\"\n",
     )
     .unwrap();
-    let (field, message) = config_error(file.get(None).unwrap().options::<Options>());
+    let (field, message) = config_error(file.default_provider().unwrap().options::<Options>());
     assert!(field.starts_with("providers.s.options"), "{field}");
     assert!(message.contains("numbr"), "{message}");
 }
@@ -900,20 +903,20 @@ fn a_retell_webhook_keyed_with_an_unreadable_api_key_says_why() {
          [providers.h.webhook]\n",
     )
     .unwrap();
-    let (field, message) = config_error(file.get(Some("r")).unwrap().webhook_verifier());
+    let (field, message) = config_error(file.get("r").unwrap().webhook_verifier());
     assert_eq!(field, "providers.r.api_key_env");
     assert!(
         message.contains("VOICEPORT_TEST_RETELL_KEY_UNSET"),
         "{message}"
     );
     // With a readable key the empty table is enough.
-    let verifier = file.get(Some("s")).unwrap().webhook_verifier().unwrap();
+    let verifier = file.get("s").unwrap().webhook_verifier().unwrap();
     assert_eq!(
         verifier.map(|v| v.scheme()),
         Some(crate::webhook::Scheme::Retell)
     );
     // A scheme that does not use the key still asks for its own secret.
-    let (field, _) = config_error(file.get(Some("h")).unwrap().webhook_verifier());
+    let (field, _) = config_error(file.get("h").unwrap().webhook_verifier());
     assert_eq!(field, "providers.h.webhook.secret");
 }
 
@@ -923,7 +926,7 @@ fn an_api_key_pasted_with_spaces_is_used_and_masked_without_them() {
         "[providers.a]\nkind = \"rounded\"\napi_key = \" sk-live-4f9a8b7c6d5e\\t\"\n",
     )
     .unwrap();
-    let key = file.get(None).unwrap().resolve_api_key().unwrap();
+    let key = file.default_provider().unwrap().resolve_api_key().unwrap();
     assert_eq!(key.expose_secret(), "sk-live-4f9a8b7c6d5e");
     // What the vendor echoes of it is masked as the key it is.
     let mask = crate::SecretMask::new(key.expose_secret());
@@ -995,10 +998,6 @@ fn the_first_variables_keep_working() {
     );
     let placed = config.clone().at_path("providers.sales.");
     assert_eq!(placed.field_name("api_key"), "providers.sales.api_key");
-    // Its name in 0.1, kept.
-    #[allow(deprecated)]
-    let old_name = placed.field("api_key");
-    assert_eq!(old_name, "providers.sales.api_key");
     let config = from_vars(&template[..2]).unwrap();
     let (field, message) = config_error(config.resolve_api_key());
     assert_eq!(field, "P_API_KEY");
@@ -1453,7 +1452,7 @@ fn the_configured_providers_are_listed_in_one_wording() {
     let listed = file.names_listed();
     assert_eq!(listed, r#"the configured ones are "sales", "support""#);
     // Every message naming the providers ends with that very text.
-    for error in [file.get(None), file.get(Some("billing"))] {
+    for error in [file.default_provider(), file.get("billing")] {
         let error = error.unwrap_err().to_string();
         assert!(error.ends_with(&listed), "{error}");
     }

@@ -12,7 +12,7 @@ use super::{Environment, Outcome, Report};
 use crate::{
     Analysis, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
     DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, NoteUpdate, PageCursor,
-    ProviderKind, Result, SortOrder, VoiceProvider, VoiceProviderExt,
+    ProviderKind, Result, SortOrder, VoiceProvider, VoiceProviderExt, Wait,
 };
 
 type Check = std::result::Result<Outcome, String>;
@@ -1058,7 +1058,10 @@ impl<'a> Suite<'a> {
         let (deadline, poll) = self.env.call_deadline();
         let waited = self
             .provider
-            .wait_until_ended(&outcome.call_id, poll, deadline)
+            .wait_until_ended(
+                &outcome.call_id,
+                Wait::at_most(deadline).polling_every(poll),
+            )
             .await;
         match waited {
             // The call read must be the one dialed, to the number given: the cases after
@@ -1628,7 +1631,10 @@ impl<'a> Suite<'a> {
         let (deadline, poll) = self.env.call_deadline();
         let call = self
             .provider
-            .wait_until_ended(&id, poll, deadline.min(END_WAIT))
+            .wait_until_ended(
+                &id,
+                Wait::at_most(deadline.min(END_WAIT)).polling_every(poll),
+            )
             .await
             .map_err(|e| {
                 failed("end_call answered, but then wait_until_ended", e)
