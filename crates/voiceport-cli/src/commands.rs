@@ -280,7 +280,19 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         // goes on after all of them, so it would skip the calls not shown.
         let cut = page.calls.len() - shown;
         let next = match cut {
-            0 => page.next.as_ref(),
+            // A cursor too long for a page walk to follow is neither printed (a command
+            // line holds no argument of that length) nor sent back, as `--all` would not.
+            0 => match page.next.as_ref().map(PageCursor::to_token) {
+                Some(token) if token.len() > voiceport_core::MAX_CURSOR_TOKEN_BYTES => {
+                    output::say(&format!(
+                        "note: more pages follow, but {}'s next cursor is too long to follow ({} bytes): no cursor is given",
+                        provider.kind(),
+                        token.len()
+                    ));
+                    None
+                }
+                _ => page.next.as_ref(),
+            },
             cut => {
                 output::say(&format!(
                     "note: {} sent {} calls for --limit {shown}; no cursor is given, as it would skip the {cut} not shown (use --all, or a larger --limit)",

@@ -29,6 +29,10 @@ pub(crate) struct Sink {
     truncate: bool,
     /// What the resume advice of a failed write adds to `--cursor …` ([`resume_extra`]).
     extra: &'static str,
+    /// The output file, when this export created it: removed should the export end
+    /// before it begins writing, so that a refused export leaves no file where there was
+    /// none (as it leaves an existing one as it was).
+    created: CreatedFile,
     /// The output's length at the last mark (a file's only).
     whole_length: Option<u64>,
     /// The calls written whole at the last mark, and the cursor the walk resumes after
@@ -64,18 +68,20 @@ impl Sink {
         // Opened now, so that a path that cannot be written is said before any request;
         // emptied when the walk begins.
         let mut options = std::fs::OpenOptions::new();
-        options
-            .write(true)
-            .create(true)
-            .append(args.append)
-            .truncate(false);
+        options.write(true).append(args.append).truncate(false);
         // Calls hold numbers, names and what was said: a file this creates is its owner's
         // alone (an existing file keeps its mode).
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let opened = options
-            .open(path)
-            .and_then(|file| Ok((file.try_clone()?, file)));
+        // Created here, or there already: which, known without a race, by asking for a new
+        // file first.
+        let (opened, created) = match options.clone().create_new(true).open(path) {
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                (options.open(path), None)
+            }
+            opened => (opened, Some(path.clone())),
+        };
+        let opened = opened.and_then(|file| Ok((file.try_clone()?, file)));
         let (file, handle) = opened.map_err(|e| Failure::Io(name.clone(), e))?;
         if args.append && ends_in_a_cut_row(path) {
             return Err(Failure::Usage(format!(
@@ -105,7 +111,8 @@ impl Sink {
             ));
         }
         let header = header.filter(|_| !args.append || empty);
-        let sink = Sink::new(Box::new(file), Some(handle), &name, extra);
+        let mut sink = Sink::new(Box::new(file), Some(handle), &name, extra);
+        sink.created = CreatedFile(created);
         Ok(sink.beginning_with(header, !args.append))
     }
 
@@ -129,6 +136,8 @@ impl Sink {
             return Ok(());
         }
         self.begun = true;
+        // Begun: the file is the export's now, whatever follows.
+        self.created.0 = None;
         if let (true, Some(file)) = (self.truncate, &self.file)
             && file.metadata()?.is_file()
         {
@@ -171,6 +180,7 @@ impl Sink {
             header: None,
             truncate: false,
             extra,
+            created: CreatedFile(None),
             whole_length: None,
             whole_calls: 0,
             resume: None,
@@ -204,6 +214,7 @@ impl Sink {
             name,
             extra,
             begun: _,
+            created: _,
             header: _,
             truncate: _,
             whole_length,
@@ -308,5 +319,18 @@ impl Write for Sink {
             return Ok(());
         }
         self.out.flush()
+    }
+}
+
+/// The output file an export created, removed when dropped: an export that ends before it
+/// begins writing (refused, interrupted, its first page failed) takes back the file, as
+/// there was none before it. Emptied once the export begins.
+struct CreatedFile(Option<std::path::PathBuf>);
+
+impl Drop for CreatedFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }

@@ -49,14 +49,19 @@ pub(crate) async fn run(
     let mut builder = Receiver::builder(&registry).refuse_other_paths();
     // `-p NAME` serves that provider, as `--only NAME` does.
     let only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
-    // `--providers all`, as the walks read it (`Selection::parse`): every provider with a
-    // webhook table.
-    let only = match voiceport::Selection::parse(&only.join(",")) {
-        voiceport::Selection::Named(names) => names,
-        _ => Vec::new(),
-    };
+    // `--only all`, as the walks read it (`Selection::parse`): every provider with a
+    // webhook table. Names that come to none (`--only ""`, an unset variable) are refused
+    // as the walks refuse them, rather than read as no choice, which would serve them all.
     if !only.is_empty() {
-        builder = builder.providers(only);
+        match voiceport::Selection::parse(&only.join(",")) {
+            voiceport::Selection::Named(names) if names.is_empty() => {
+                return Err(Failure::Usage(
+                    "no provider selected: `--only` (or `-p`) names none".into(),
+                ));
+            }
+            voiceport::Selection::Named(names) => builder = builder.providers(names),
+            voiceport::Selection::All => {}
+        }
     }
     let served = builder.served()?;
     if served.is_empty() {

@@ -686,6 +686,18 @@ async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
             "{args:?}"
         );
     }
+    // Where there was no file, there is none after (not an empty one, with or without
+    // --append): a script checking for it would take the export as started.
+    let new = env.config.with_file_name("never-written.csv");
+    for (args, code) in refused {
+        for append in [&[][..], &["--append"][..]] {
+            let output = ["--format", "csv", "-o", new.to_str().unwrap()];
+            let args = [args, append, &output].concat();
+            let out = run_with(&config, &args).await;
+            assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+            assert!(!new.exists(), "{args:?} left {}", new.display());
+        }
+    }
     // A resumed export refused so: nothing was written, so the advice is the same command
     // (with --append, it would add to yesterday's rows).
     std::fs::write(&path, yesterday).unwrap();
@@ -3298,6 +3310,33 @@ async fn pretty_is_refused_where_json_lines_are_printed() {
         assert!(
             stderr(&out).contains("--pretty does not apply"),
             "{}",
+            stderr(&out)
+        );
+    }
+}
+
+/// `listen --only ""` (an unset variable's expansion) names no provider: refused as the
+/// walks refuse an empty selection (exit 2), not read as "every provider", which would
+/// print and forward events of providers nobody picked.
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_refuses_a_selection_of_none() {
+    let config = private_config(
+        "listen-none",
+        "[providers.a]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.a.webhook]\nsecret = \"s\"\n\
+         [providers.b]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.b.webhook]\nsecret = \"t\"\n",
+    );
+    for args in [
+        &["listen", "--port", "0", "--only", ""][..],
+        &["listen", "--port", "0", "--only", ","][..],
+        &["-p", "", "listen", "--port", "0"][..],
+    ] {
+        let out = run_with(&config, args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("listening on"),
+            "{args:?}: {}",
             stderr(&out)
         );
     }
@@ -5948,6 +5987,19 @@ async fn a_walk_whose_next_cursor_is_too_long_offers_no_resume() {
     let text = stderr(&out);
     assert!(text.contains("too long to follow"), "{text}");
     assert!(!text.contains("--cursor"), "{text}");
+    // One page (no --all): the page is printed, and its cursor is neither printed nor
+    // given as JSON's `next_cursor`; the listing itself went well.
+    let out = run_with(&config, &["calls", "list"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("too long to follow"), "{text}");
+    assert!(!text.contains("--cursor"), "{text}");
+    assert!(stdout(&out).contains("0e1d9985"), "{}", stdout(&out));
+    let out = run_with(&config, &["calls", "list", "--json"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["next_cursor"], serde_json::Value::Null, "{page}");
+    assert_eq!(page["calls"].as_array().map(Vec::len), Some(1), "{page}");
 }
 
 /// A merged walk one of whose vendors answers the same call under new cursors stops on
