@@ -29,7 +29,7 @@ async fn application(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
             Wait::at_most(Duration::from_secs(10)).polling_every(Duration::from_millis(100)),
         )
         .await?;
-    let transcript = provider.transcript(&call.id).await?;
+    let transcript = provider.get_transcript(&call.id).await?;
     let recent = provider
         .list_calls(&CallQuery {
             page_size: Some(10),

@@ -219,7 +219,7 @@ async fn agrees(provider: &dyn VoiceProvider, event_call: &Call, id: &CallId) {
         .transcript
         .as_ref()
         .map_or(0, |t| t.utterances.len());
-    let transcript = provider.transcript(id).await.unwrap();
+    let transcript = provider.get_transcript(id).await.unwrap();
     assert_eq!(said, transcript.utterances.len(), "utterances");
     let lines = |utterances: &[voiceport::Utterance]| {
         (utterances.iter())
@@ -473,7 +473,7 @@ async fn out_of_order_deliveries_still_give_the_app_the_end() {
         None,
         "the end hook names no recording"
     );
-    let served = setup.provider.recording(&id).await.unwrap();
+    let served = setup.provider.get_recording(&id).await.unwrap();
     let served = served.and_then(|r| r.mono_url);
     assert!(served.is_some());
     assert_eq!(recording(kept.call.as_ref()), served);

@@ -20,6 +20,7 @@ use voiceport_core::{
 
 /// Which providers a merged walk covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Selection {
     /// Every configured provider.
     All,

@@ -252,6 +252,9 @@ fn reachable(route: &RouteConfig) -> usize {
             .filter(|(_, weight)| *weight > 0)
             .map(|(name, _)| name)
             .collect(),
+        // A policy core knows and this release does not (the two ship together): as many
+        // as the route lists, the most any policy reaches.
+        _ => route.providers.iter().map(String::as_str).collect(),
     };
     names.len()
 }
@@ -295,6 +298,9 @@ pub(crate) fn candidates<'a>(
                 .collect();
             (pick_by_weight(&able, key).or(usual)).into_iter().collect()
         }
+        // A policy core knows and this release does not (the two ship together): the
+        // first provider alone, as `first` dials, never two.
+        _ => route.providers.iter().take(1).map(String::as_str).collect(),
     }
 }
 

@@ -215,10 +215,10 @@ async fn calls(
             }
         }
         CallsCommand::Transcript { id: call } => {
-            output::transcript(&provider.transcript(&id(&call)).await?, json)
+            output::transcript(&provider.get_transcript(&id(&call)).await?, json)
         }
         CallsCommand::Recording { id: call } => {
-            let recording = provider.recording(&id(&call)).await?;
+            let recording = provider.get_recording(&id(&call)).await?;
             if json {
                 return output::json(&recording);
             }

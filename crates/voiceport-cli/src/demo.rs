@@ -263,7 +263,7 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
         call.status,
         call.vendor_status.clone().unwrap_or_default()
     ));
-    let transcript = provider.transcript(&call.id).await?;
+    let transcript = provider.get_transcript(&call.id).await?;
 
     let caps = provider.capabilities();
     let annotation = if caps.notes {

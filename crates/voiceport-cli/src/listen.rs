@@ -60,7 +60,8 @@ pub(crate) async fn run(
                 ));
             }
             voiceport::Selection::Named(names) => builder = builder.providers(names),
-            voiceport::Selection::All => {}
+            // `all`: the receiver's default, every provider with a webhook table.
+            _ => {}
         }
     }
     let served = builder.served()?;

@@ -113,8 +113,10 @@ fn interrupted(count: usize, cursor: &MergedCursor, resumed: bool, said: Said<'_
 fn name_width(registry: &Registry, providers: &str) -> usize {
     let width = |name: &str| output::cell(name).chars().count();
     match Selection::parse(providers) {
-        Selection::All => registry.names().map(width).max().unwrap_or(0),
         Selection::Named(names) => names.iter().map(|n| width(n)).max().unwrap_or(0),
+        // Every provider, or a selection of a kind this command does not know: the
+        // widest of them all.
+        _ => registry.names().map(width).max().unwrap_or(0),
     }
 }
 

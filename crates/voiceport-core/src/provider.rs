@@ -38,9 +38,9 @@ pub struct Capabilities {
     pub update_metadata_merge: bool,
     /// `update_call` with metadata, replaced.
     pub update_metadata_replace: bool,
-    /// `transcript`.
+    /// `get_transcript`.
     pub transcript: bool,
-    /// `recording`.
+    /// `get_recording`.
     pub recording: bool,
     /// `end_call` (hang up a live call).
     pub end_call: bool,
@@ -208,8 +208,8 @@ impl Capabilities {
 /// | `async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>` | one page (every page: [`VoiceProviderExt::calls`]) |
 /// | `async fn dial(&self, request: &DialRequest) -> Result<DialOutcome>` | place a call, never retried once sent |
 /// | `async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call>` | rename, set metadata |
-/// | `async fn transcript(&self, id: &CallId) -> Result<Transcript>` | its transcript |
-/// | `async fn recording(&self, id: &CallId) -> Result<Option<Recording>>` | its recording's URLs |
+/// | `async fn get_transcript(&self, id: &CallId) -> Result<Transcript>` | its transcript |
+/// | `async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>>` | its recording's URLs |
 /// | `async fn end_call(&self, id: &CallId) -> Result<()>` | hang up a live call |
 /// | `async fn cancel_call(&self, id: &CallId) -> Result<()>` | cancel a scheduled call |
 /// | `async fn delete_call(&self, id: &CallId) -> Result<()>` | delete a call |
@@ -293,13 +293,13 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     }
 
     /// Fetches a call's transcript. By default, from the call itself.
-    async fn transcript(&self, id: &CallId) -> Result<Transcript> {
+    async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
         Ok(self.get_call(id).await?.transcript.unwrap_or_default())
     }
 
     /// Fetches where to download a call's recording (`None`: no recording). By default,
     /// from the call itself.
-    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+    async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
         Ok(self.get_call(id).await?.recording)
     }
 
@@ -411,7 +411,7 @@ pub trait VoiceProviderExt: VoiceProvider {
     }
 
     /// The transcript of a call already read (from a listing, a webhook, `get_call`): the
-    /// one it carries, else the vendor's ([`transcript`](VoiceProvider::transcript)), one
+    /// one it carries, else the vendor's ([`get_transcript`](VoiceProvider::get_transcript)), one
     /// request. Whether a listed call carries its transcript depends on the vendor
     /// (Retell's and HappyRobot's listings carry none): this reads every call's the same
     /// way, asking only for those that lack it. A call that never started (no answer, busy,
@@ -434,13 +434,13 @@ pub trait VoiceProviderExt: VoiceProvider {
         match &call.transcript {
             Some(transcript) => Ok(transcript.clone()),
             None if never_talked(call) => Ok(Transcript::default()),
-            None => self.transcript(&call.id).await,
+            None => self.get_transcript(&call.id).await,
         }
     }
 
     /// The recording of a call already read, as [`transcript_of`](Self::transcript_of)
     /// reads its transcript: the one it carries, else the vendor's
-    /// ([`recording`](VoiceProvider::recording)), one request; `None` without a request
+    /// ([`get_recording`](VoiceProvider::get_recording)), one request; `None` without a request
     /// for a call that never started (no answer, busy, canceled before it was answered) or
     /// has not yet. A request that fails is the error, for that call alone.
     ///
@@ -457,7 +457,7 @@ pub trait VoiceProviderExt: VoiceProvider {
         match &call.recording {
             Some(recording) => Ok(Some(recording.clone())),
             None if never_talked(call) => Ok(None),
-            None => self.recording(&call.id).await,
+            None => self.get_recording(&call.id).await,
         }
     }
 

@@ -29,6 +29,7 @@ pub struct RouteConfig {
 /// How a route picks the provider that places a dial.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RoutePolicy {
     /// Always the first provider.
     #[default]

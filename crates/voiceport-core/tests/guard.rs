@@ -168,8 +168,8 @@ async fn false_flags_are_unsupported_before_adapter_code() {
         provider.update_call(&id, &rename).await,
         Operation::UpdateCall,
     );
-    unsupported(provider.transcript(&id).await, Operation::GetTranscript);
-    unsupported(provider.recording(&id).await, Operation::GetRecording);
+    unsupported(provider.get_transcript(&id).await, Operation::GetTranscript);
+    unsupported(provider.get_recording(&id).await, Operation::GetRecording);
     unsupported(provider.end_call(&id).await, Operation::EndCall);
     unsupported(provider.cancel_call(&id).await, Operation::CancelCall);
     unsupported(provider.delete_call(&id).await, Operation::DeleteCall);

@@ -411,7 +411,7 @@ async fn unsupported_defaults_name_provider_and_operation() {
         "{parsed:?}"
     );
     // The default transcript comes from the call.
-    assert!(provider.transcript(&id).await.unwrap().is_empty());
+    assert!(provider.get_transcript(&id).await.unwrap().is_empty());
 }
 
 /// Token cursors that go round in a cycle: none → A → B → C → A → …

@@ -143,8 +143,8 @@ impl HappyRobot {
     /// recording (`recording_sid`: the recording's [`Error::NotFound`] stands); gone too,
     /// the recording's [`Error::NotFound`]; any other error of the read-back is returned as
     /// is.
-    pub async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
-        VoiceProvider::recording(self, id).await
+    pub async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
+        VoiceProvider::get_recording(self, id).await
     }
 
     /// Marks the call as viewed by `email` (`PATCH /calls/{id}/viewed`); returns the call.
@@ -351,14 +351,14 @@ impl Adapter for HappyRobot {
         HappyRobotCodec.decode_dial(&response.body)
     }
 
-    async fn transcript(&self, id: &CallId) -> Result<Transcript> {
+    async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
         let request = Request::get(op, ["calls", id.as_str(), "transcript"]).call_id(id.as_str());
         let response = self.http.send(request).await?;
         HappyRobotCodec.decode_transcript(&response.body)
     }
 
-    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+    async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
         // Path inferred: the docs' sidebar lists "Return a pre-signed URL to the call
         // recording" without a path (docs/vendors/happyrobot.md).
         let request = Request::get(Operation::GetRecording, ["calls", id.as_str(), "recording"])

@@ -655,7 +655,7 @@ async fn transcript_maps_speakers_offsets_and_tools() {
         &fixture("transcript.json"),
     )
     .await;
-    let transcript = client(&api).transcript(&id()).await.unwrap();
+    let transcript = client(&api).get_transcript(&id()).await.unwrap();
     let u = &transcript.utterances;
     assert_eq!(u.len(), 17);
     assert_eq!(u[0].speaker, Speaker::System);
@@ -689,13 +689,16 @@ async fn recording_reads_an_object_or_a_bare_string() {
         .await;
     let hr = client(&api);
     // Through the trait…
-    let first = VoiceProvider::recording(&hr, &id()).await.unwrap().unwrap();
+    let first = VoiceProvider::get_recording(&hr, &id())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         first.mono_url.as_deref(),
         Some("https://rec.example.com/a.mp3?sig=1")
     );
     // …and the inherent method.
-    let second = hr.recording(&id()).await.unwrap().unwrap();
+    let second = hr.get_recording(&id()).await.unwrap().unwrap();
     assert_eq!(
         second.mono_url.as_deref(),
         Some("https://rec.example.com/b.mp3")
@@ -722,9 +725,12 @@ async fn a_recording_404_for_a_call_that_exists_is_no_recording() {
         .await;
     let hr = client(&api);
     // Through the trait…
-    assert_eq!(VoiceProvider::recording(&hr, &id()).await.unwrap(), None);
+    assert_eq!(
+        VoiceProvider::get_recording(&hr, &id()).await.unwrap(),
+        None
+    );
     // …and the inherent method.
-    assert_eq!(hr.recording(&id()).await.unwrap(), None);
+    assert_eq!(hr.get_recording(&id()).await.unwrap(), None);
 }
 
 /// A recording 404 for a call whose metadata names a recording (`recording_sid`) stands:
@@ -757,7 +763,7 @@ async fn recording_error_when_the_call_answers(status: u16, body: &str) -> Error
         .expect(1)
         .mount(&api.server)
         .await;
-    client(&api).recording(&id()).await.unwrap_err()
+    client(&api).get_recording(&id()).await.unwrap_err()
 }
 
 /// A recording 404 stands when the call read back is not found either; any other error of
@@ -1405,12 +1411,12 @@ async fn malformed_ids_are_refused_before_sending() {
         (
             Operation::GetTranscript,
             "call id",
-            hr.transcript(&bad).await.map(drop),
+            hr.get_transcript(&bad).await.map(drop),
         ),
         (
             Operation::GetRecording,
             "call id",
-            hr.recording(&bad).await.map(drop),
+            hr.get_recording(&bad).await.map(drop),
         ),
         (Operation::EndCall, "call id", hr.end_call(&bad).await),
         (Operation::CancelCall, "call id", hr.cancel_call(&bad).await),

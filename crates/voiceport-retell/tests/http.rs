@@ -143,7 +143,7 @@ async fn transcript_and_recording_come_from_the_call() {
         .await;
     let retell = client(&api);
     let id = CallId::new(id);
-    let transcript = retell.transcript(&id).await.unwrap();
+    let transcript = retell.get_transcript(&id).await.unwrap();
     let speakers: Vec<&Speaker> = transcript.utterances.iter().map(|u| &u.speaker).collect();
     assert_eq!(speakers.first(), Some(&&Speaker::Agent));
     assert_eq!(
@@ -151,7 +151,7 @@ async fn transcript_and_recording_come_from_the_call() {
         Some(&&Speaker::Other("transfer_target".into()))
     );
     assert_eq!(transcript.utterances[0].start_secs, Some(0.6));
-    let recording = retell.recording(&id).await.unwrap().unwrap();
+    let recording = retell.get_recording(&id).await.unwrap().unwrap();
     assert!(recording.mono_url.unwrap().ends_with("/recording.wav"));
     assert!(
         recording
@@ -709,12 +709,12 @@ async fn every_endpoint_maps_error_statuses() {
     // Read from the call, and named for what was asked.
     let transcript = Operation::GetTranscript;
     check_per_call_errors(&api, "GET", &get_path(CALL_ID), transcript, || {
-        retell.transcript(&id)
+        retell.get_transcript(&id)
     })
     .await;
     let recording = Operation::GetRecording;
     check_per_call_errors(&api, "GET", &get_path(CALL_ID), recording, || {
-        retell.recording(&id)
+        retell.get_recording(&id)
     })
     .await;
     let update = CallUpdate {

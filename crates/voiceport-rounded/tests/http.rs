@@ -227,11 +227,11 @@ async fn transcript_and_recording_come_from_the_call() {
         .await;
     let rounded = client(&api);
     let id = CallId::new(id);
-    let transcript = rounded.transcript(&id).await.unwrap();
+    let transcript = rounded.get_transcript(&id).await.unwrap();
     let speakers: Vec<&Speaker> = transcript.utterances.iter().map(|u| &u.speaker).collect();
     assert_eq!(speakers.iter().filter(|s| ***s == Speaker::Tool).count(), 2);
     assert_eq!(transcript.utterances[3].start_secs, Some(12.0));
-    let recording = rounded.recording(&id).await.unwrap().unwrap();
+    let recording = rounded.get_recording(&id).await.unwrap().unwrap();
     assert!(
         recording
             .mono_url
@@ -1128,11 +1128,11 @@ async fn malformed_ids_are_refused_before_sending() {
             (Operation::EndCall, rounded.end_call(&id).await),
             (
                 Operation::GetTranscript,
-                rounded.transcript(&id).await.map(drop),
+                rounded.get_transcript(&id).await.map(drop),
             ),
             (
                 Operation::GetRecording,
-                rounded.recording(&id).await.map(drop),
+                rounded.get_recording(&id).await.map(drop),
             ),
         ];
         for (operation, result) in results {

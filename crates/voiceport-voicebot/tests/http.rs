@@ -328,11 +328,11 @@ async fn malformed_ids_are_refused_before_sending() {
                 ),
                 (
                     Operation::GetTranscript,
-                    client.transcript(&id).await.map(|_| ()),
+                    client.get_transcript(&id).await.map(|_| ()),
                 ),
                 (
                     Operation::GetRecording,
-                    client.recording(&id).await.map(|_| ()),
+                    client.get_recording(&id).await.map(|_| ()),
                 ),
             ];
             for (op, result) in results {
@@ -1659,12 +1659,12 @@ async fn transcript_and_recording_come_from_the_call() {
     assert!(
         caps.transcript && caps.recording && caps.inline_transcript && caps.cost && caps.analysis
     );
-    let transcript = voicebot.transcript(&id).await.unwrap();
+    let transcript = voicebot.get_transcript(&id).await.unwrap();
     assert_eq!(transcript.utterances.len(), 8);
     let tool = &transcript.utterances[3];
     assert_eq!(tool.speaker, Speaker::Tool);
     assert_eq!(tool.tool_calls[0].name.as_deref(), Some("lookup_order"));
-    let recording = voicebot.recording(&id).await.unwrap().unwrap();
+    let recording = voicebot.get_recording(&id).await.unwrap().unwrap();
     assert!(recording.mono_url.unwrap().starts_with("https://"));
     assert!(recording.stereo_url.is_some());
     assert_eq!(

@@ -144,7 +144,7 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
 
     /// Fetches a call's transcript; by default from the call (its errors named for
     /// `get_transcript`).
-    async fn transcript(&self, id: &CallId) -> Result<Transcript> {
+    async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
         let call = self.get_call(id).await;
         let call = call.map_err(|e| e.for_operation(Operation::GetTranscript))?;
         Ok(call.transcript.unwrap_or_default())
@@ -152,7 +152,7 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
 
     /// Fetches a call's recording; by default from the call (its errors named for
     /// `get_recording`).
-    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+    async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let call = self.get_call(id).await;
         Ok(call
             .map_err(|e| e.for_operation(Operation::GetRecording))?
@@ -326,16 +326,16 @@ impl<A: Adapter> VoiceProvider for A {
         run_operation(self, op, Some(id), Adapter::update_call(self, id, update)).await
     }
 
-    async fn transcript(&self, id: &CallId) -> Result<Transcript> {
+    async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
         guard::call(self, op, id, |c| c.transcript)?;
-        run_operation(self, op, Some(id), Adapter::transcript(self, id)).await
+        run_operation(self, op, Some(id), Adapter::get_transcript(self, id)).await
     }
 
-    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+    async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let op = Operation::GetRecording;
         guard::call(self, op, id, |c| c.recording)?;
-        run_operation(self, op, Some(id), Adapter::recording(self, id)).await
+        run_operation(self, op, Some(id), Adapter::get_recording(self, id)).await
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {

@@ -1248,14 +1248,14 @@ impl<'a> Suite<'a> {
 
     async fn transcript(&self) -> Check {
         if !self.caps.transcript {
-            return unsupported(self.provider.transcript(&self.some_id()).await);
+            return unsupported(self.provider.get_transcript(&self.some_id()).await);
         }
         let Some(call) = &self.ended else {
             return self.no_completed_call("no completed call to read");
         };
         let transcript = self
             .provider
-            .transcript(&call.id)
+            .get_transcript(&call.id)
             .await
             .map_err(|e| failed("transcript", e))?;
         ensure!(
@@ -1301,14 +1301,14 @@ impl<'a> Suite<'a> {
 
     async fn recording(&self) -> Check {
         if !self.caps.recording {
-            return unsupported(self.provider.recording(&self.some_id()).await);
+            return unsupported(self.provider.get_recording(&self.some_id()).await);
         }
         let Some(call) = &self.ended else {
             return self.no_completed_call("no completed call to read");
         };
         let recording = self
             .provider
-            .recording(&call.id)
+            .get_recording(&call.id)
             .await
             .map_err(|e| failed("recording", e))?;
         let url = recording.and_then(|r| r.mono_url.or(r.stereo_url));

@@ -498,11 +498,11 @@ impl VoiceProvider for Fake {
         })
     }
 
-    async fn transcript(&self, _id: &CallId) -> Result<Transcript> {
+    async fn get_transcript(&self, _id: &CallId) -> Result<Transcript> {
         Err(Error::unsupported(KIND, Operation::GetTranscript))
     }
 
-    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+    async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let Some(url) = self.recording_url else {
             return Err(Error::unsupported(KIND, Operation::GetRecording));
         };
