@@ -92,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let event = &delivery.event;
         match &event.kind {
-            EventKind::Ended { call } => {
+            EventKind::Ended { call, .. } => {
                 let said = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
                 println!(
                     "{:<8} {:<26} call {} ended: {}, {said} utterances",

@@ -632,8 +632,8 @@ fn forwarded_events_read_back() {
         assert_eq!(after.expects_reply, before.expects_reply);
         assert_eq!(after.distinct_by, None, "not written, so not read");
         if let (
-            voiceport::EventKind::Other { payload: was },
-            voiceport::EventKind::Other { payload: is },
+            voiceport::EventKind::Other { payload: was, .. },
+            voiceport::EventKind::Other { payload: is, .. },
         ) = (&before.kind, &after.kind)
         {
             assert_eq!(is.to_value(), was.to_value(), "{}", file.display());

@@ -136,7 +136,7 @@ async fn until_ended(events: &mut mpsc::Receiver<Delivery>, id: &CallId) -> (Vec
         let delivery = next(events).await;
         assert_eq!(delivery.provider_name, NAME);
         assert_eq!(delivery.event.call_id(), Some(id), "{delivery:?}");
-        if let EventKind::Ended { call } = &delivery.event.kind {
+        if let EventKind::Ended { call, .. } = &delivery.event.kind {
             return (before, (**call).clone());
         }
         before.push(delivery);
@@ -439,7 +439,7 @@ async fn out_of_order_deliveries_still_give_the_app_the_end() {
     // The end arrives first …
     let end = next(&mut setup.events).await;
     assert_eq!(end.event.call_id(), Some(&id));
-    let EventKind::Ended { call } = &end.event.kind else {
+    let EventKind::Ended { call, .. } = &end.event.kind else {
         panic!("the end did not come first: {end:?}");
     };
     agrees(setup.provider.as_ref(), call, &id).await;

@@ -90,7 +90,7 @@ fn describe(delivery: &Delivery) -> String {
     // reports none, though Retell's carries its call).
     let vendor_status = match &event.kind {
         voiceport::EventKind::StatusChanged { vendor_status, .. } => vendor_status.clone(),
-        voiceport::EventKind::Started { call } | voiceport::EventKind::Ended { call } => {
+        voiceport::EventKind::Started { call, .. } | voiceport::EventKind::Ended { call, .. } => {
             call.vendor_status.clone()
         }
         _ => None,

@@ -19,7 +19,7 @@ use crate::{Call, CallId, CallStatus, ToolCall, Utterance, VendorPayload};
 /// use voiceport::{CallEvent, CallId, CallStatus, EventKind};
 /// let mut event = CallEvent::new(
 ///     "status-update",
-///     EventKind::StatusChanged { status: CallStatus::Ringing, vendor_status: Some("ringing".into()), call: None },
+///     EventKind::status_changed(CallStatus::Ringing, Some("ringing".into()), None),
 /// );
 /// event.call_id = Some(CallId::new("c-1"));
 /// assert_eq!(event.vendor_event, "status-update");
@@ -71,11 +71,13 @@ pub struct CallEvent {
 #[non_exhaustive]
 pub enum EventKind {
     /// A call started.
+    #[non_exhaustive]
     Started {
         /// The call as the delivery describes it.
         call: Box<Call>,
     },
     /// A call's status changed.
+    #[non_exhaustive]
     StatusChanged {
         /// The new normalized status.
         #[serde(deserialize_with = "crate::model::status_or_unknown")]
@@ -87,11 +89,13 @@ pub enum EventKind {
     },
     /// A call ended; the call carries its outcome, and, where the vendor sends them with
     /// the event, transcript, recording, cost and analysis.
+    #[non_exhaustive]
     Ended {
         /// The call as the delivery describes it.
         call: Box<Call>,
     },
     /// A new piece of transcript.
+    #[non_exhaustive]
     TranscriptUpdate {
         /// What was said.
         utterance: Utterance,
@@ -104,6 +108,7 @@ pub enum EventKind {
         call: Option<Box<Call>>,
     },
     /// Any other delivery, kept whole.
+    #[non_exhaustive]
     Other {
         /// The delivery's JSON.
         payload: VendorPayload,
@@ -228,7 +233,44 @@ impl<'de> Deserialize<'de> for CallEvent {
     }
 }
 
+/// The kinds' constructors, for a vendor's codec: the variants are `#[non_exhaustive]`, so
+/// that a field can be added to one after 0.2 (match them with `..`).
 impl EventKind {
+    /// A call started: `call` as the delivery describes it.
+    pub fn started(call: impl Into<Box<Call>>) -> Self {
+        EventKind::Started { call: call.into() }
+    }
+
+    /// A call's status changed to `status`, read from the vendor's `vendor_status`; `call`
+    /// where the delivery includes it.
+    pub fn status_changed(
+        status: CallStatus,
+        vendor_status: Option<String>,
+        call: Option<Box<Call>>,
+    ) -> Self {
+        EventKind::StatusChanged {
+            status,
+            vendor_status,
+            call,
+        }
+    }
+
+    /// A call ended: `call` as the delivery describes it, with its outcome.
+    pub fn ended(call: impl Into<Box<Call>>) -> Self {
+        EventKind::Ended { call: call.into() }
+    }
+
+    /// A new piece of transcript, `utterance`; `call` where the vendor sends the whole call
+    /// with each piece (see [`EventKind::TranscriptUpdate`]).
+    pub fn transcript_update(utterance: Utterance, call: Option<Box<Call>>) -> Self {
+        EventKind::TranscriptUpdate { utterance, call }
+    }
+
+    /// Any other delivery, kept whole as `payload`.
+    pub fn other(payload: VendorPayload) -> Self {
+        EventKind::Other { payload }
+    }
+
     /// [`Other`](EventKind::Other), the delivery `body` kept whole as its payload. For a
     /// decoder that has just read `body` in full as one JSON value (a typed pass over the
     /// whole delivery): the body is kept as it is, not delimited again
@@ -237,7 +279,7 @@ impl EventKind {
     /// ```
     /// # use voiceport_core as voiceport;
     /// use voiceport::EventKind;
-    /// let EventKind::Other { payload } = EventKind::kept_whole(br#" {"type": "hang"} "#) else {
+    /// let EventKind::Other { payload, .. } = EventKind::kept_whole(br#" {"type": "hang"} "#) else {
     ///     unreachable!()
     /// };
     /// assert_eq!(payload.get(), r#"{"type": "hang"}"#);

@@ -22,7 +22,7 @@ use crate::{webhook, wire};
 /// let body = br#"{"type": "end", "call": {"id": "699466547a81a64cbcab59c0"},
 ///                "content": {"messages": [{"role": "user", "content": "Yes."}]}}"#;
 /// assert_eq!(HappyRobotCodec.detect(body), PayloadKind::Webhook);
-/// let EventKind::Ended { call } = HappyRobotCodec.decode_webhook(body)?.kind else { panic!() };
+/// let EventKind::Ended { call, .. } = HappyRobotCodec.decode_webhook(body)?.kind else { panic!() };
 /// assert_eq!(call.transcript.map(|t| t.utterances.len()), Some(1));
 /// # Ok::<(), voiceport_core::Error>(())
 /// ```

@@ -66,7 +66,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // or, scheduled, when they were to ring).
             let occurred_at = call.started_at.or_else(|| began(&call));
             let call = Box::new(call);
-            let mut started = CallEvent::new(delivery.event_type, EventKind::Started { call });
+            let mut started = CallEvent::new(delivery.event_type, EventKind::started(call));
             started.occurred_at = occurred_at;
             Ok(started)
         }
@@ -100,7 +100,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             let occurred_at =
                 (call.ended_at).or_else(|| began(&call).zip(call.duration_secs).and_then(ended_at));
             let call = Box::new(call);
-            let mut ended = CallEvent::new(delivery.event_type, EventKind::Ended { call });
+            let mut ended = CallEvent::new(delivery.event_type, EventKind::ended(call));
             ended.occurred_at = occurred_at;
             Ok(ended)
         }
@@ -181,11 +181,7 @@ fn session_status_changed(
         call.set_vendor_payload(VendorPayload::from_decoded_body(body));
         Box::new(call)
     });
-    let kind = EventKind::StatusChanged {
-        status,
-        vendor_status: Some(vendor_status),
-        call,
-    };
+    let kind = EventKind::status_changed(status, Some(vendor_status), call);
     Ok((kind, updated_at))
 }
 
@@ -400,7 +396,7 @@ mod tests {
         assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some(SESSION));
         assert_eq!(event.event_id.as_deref(), Some("e1"));
         assert!(event.occurred_at.is_some());
-        let EventKind::Other { payload } = &event.kind else {
+        let EventKind::Other { payload, .. } = &event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(payload.to_value(), body);
@@ -447,7 +443,7 @@ mod tests {
         let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().ok();
         assert_eq!(event.occurred_at, at("2026-03-10T15:42:07Z"));
         match event.kind {
-            EventKind::Started { call } => {
+            EventKind::Started { call, .. } => {
                 assert_eq!(call.status, CallStatus::InProgress);
                 assert!(call.vendor_payload().is_some());
                 assert_eq!(
@@ -468,7 +464,7 @@ mod tests {
         let ended = decode_webhook(scheduled_end).unwrap();
         assert_eq!(ended.occurred_at, at("2026-03-10T15:01:04Z"));
         match event.kind {
-            EventKind::Ended { call } => {
+            EventKind::Ended { call, .. } => {
                 // The payload is the whole delivery: the transcript came from `content`.
                 let payload = call.vendor_payload().unwrap().to_value();
                 assert_eq!(payload["content"]["messages"][0]["content"], "Hi");
@@ -480,7 +476,7 @@ mod tests {
         // The call's warnings name their place in the delivery.
         let unreadable = br#"{"type":"end","call":{"id":"c1","created":"2026-02-30T10:00:00Z"}}"#;
         match decode_webhook(unreadable).unwrap().kind {
-            EventKind::Ended { call } => {
+            EventKind::Ended { call, .. } => {
                 let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
                 assert_eq!(fields, ["call.created"]);
             }
@@ -490,19 +486,19 @@ mod tests {
         let end_with_odd_extras = br#"{"type":"end","call":{"id":"c1"},"id":5,"time":false}"#;
         assert!(matches!(
             decode_webhook(end_with_odd_extras).unwrap().kind,
-            EventKind::Ended { call } if call.id == CallId::new("c1")
+            EventKind::Ended { call, .. } if call.id == CallId::new("c1")
         ));
         let end_without_content = br#"{"type":"end","call":{"id":"c1"}}"#;
         assert!(matches!(
             decode_webhook(end_without_content).unwrap().kind,
-            EventKind::Ended { call } if call.transcript.is_none()
+            EventKind::Ended { call, .. } if call.transcript.is_none()
         ));
         let other = br#"{"type":"message","call":{"id":"c1"},"content":{"role":"user"}}"#;
         let event = decode_webhook(other).unwrap();
         assert_eq!(event.vendor_event, "message");
         assert_eq!(event.call_id, Some(CallId::new("c1")));
         match event.kind {
-            EventKind::Other { payload } => {
+            EventKind::Other { payload, .. } => {
                 assert_eq!(payload.get(), std::str::from_utf8(other).unwrap());
             }
             other => panic!("{other:?}"),
@@ -515,7 +511,7 @@ mod tests {
     fn an_end_message_with_object_content_keeps_the_transcript() {
         let end = br#"{"type":"end","call":{"id":"c1"},"content":{"messages":[
             {"role":"tool","content":{"booked":true}},{"role":"user","content":"Thanks"}]}}"#;
-        let EventKind::Ended { call } = decode_webhook(end).unwrap().kind else {
+        let EventKind::Ended { call, .. } = decode_webhook(end).unwrap().kind else {
             panic!("not an end");
         };
         let transcript = call.transcript.unwrap();
@@ -539,7 +535,7 @@ mod tests {
                     {"role": "assistant", "content": "Connecting you to Maria.", "transfer_contact": second},
                     {"role": "user", "content": "Thanks"}]}});
             match parse(&delivery).unwrap().kind {
-                EventKind::Ended { call } => *call,
+                EventKind::Ended { call, .. } => *call,
                 other => panic!("not an end: {other:?}"),
             }
         };
@@ -572,7 +568,7 @@ mod tests {
             let body = json!({"type": "start", "call": {"id": "c1"},
                 "content": {"recording": recording}});
             match parse(&body).unwrap().kind {
-                EventKind::Started { call } => call.recording.and_then(|r| r.mono_url),
+                EventKind::Started { call, .. } => call.recording.and_then(|r| r.mono_url),
                 other => panic!("{other:?}"),
             }
         };
@@ -587,7 +583,7 @@ mod tests {
     fn a_start_recording_carries_the_expiry_of_its_presigned_url() {
         let start = br#"{"type":"start","call":{"id":"c1"},"content":{"recording":
             "https://r.s3.amazonaws.com/x.mp3?X-Amz-Date=20260217T130009Z&X-Amz-Expires=3600"}}"#;
-        let EventKind::Started { call } = decode_webhook(start).unwrap().kind else {
+        let EventKind::Started { call, .. } = decode_webhook(start).unwrap().kind else {
             panic!("not a start");
         };
         let expiry = call.recording.and_then(|r| r.expires_at);
@@ -620,7 +616,7 @@ mod tests {
             "status": "In progress", "created": "2026-02-17T13:00:04.215Z", "duration": 64}});
         let event = parse(&body).unwrap();
         match &event.kind {
-            EventKind::Ended { call } => {
+            EventKind::Ended { call, .. } => {
                 assert_eq!(call.status, CallStatus::Completed);
                 assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
             }
@@ -651,7 +647,7 @@ mod tests {
                 "started": "2026-02-17T13:00:05Z", "duration": 64.5},
             "content": {"messages": [{"role": "user", "content": "Hi", "start": 3.25}]}});
         let event = parse(&body).unwrap();
-        let EventKind::Ended { call } = &event.kind else {
+        let EventKind::Ended { call, .. } = &event.kind else {
             panic!("{:?}", event.kind)
         };
         let time = |text: &str| Some(text.parse::<chrono::DateTime<chrono::Utc>>().unwrap());

@@ -1523,7 +1523,7 @@ async fn webhooks_parse_through_the_trait() {
         .unwrap()
         .kind
     {
-        voiceport_core::EventKind::Ended { call } => {
+        voiceport_core::EventKind::Ended { call, .. } => {
             assert_eq!(call.status, CallStatus::Completed);
             assert_eq!(call.transcript.unwrap().utterances.len(), 8);
         }

@@ -75,14 +75,16 @@ fn normalize(name: &str, body: &[u8]) -> Value {
                 .decode_webhook(body)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             match &event.kind {
-                EventKind::Started { call } | EventKind::Ended { call } => checked(call, name),
+                EventKind::Started { call, .. } | EventKind::Ended { call, .. } => {
+                    checked(call, name)
+                }
                 // A CloudEvents status change: the call is the session, built from it.
                 EventKind::StatusChanged { call, .. } => {
                     let call = call.as_deref().unwrap_or_else(|| panic!("{name}: no call"));
                     checked(call, name);
                     assert_eq!(event.call_id.as_ref(), Some(&call.id), "{name}");
                 }
-                EventKind::Other { payload } => {
+                EventKind::Other { payload, .. } => {
                     let text = std::str::from_utf8(body).unwrap().trim();
                     assert_eq!(payload.get(), text, "{name}: payload not kept whole")
                 }

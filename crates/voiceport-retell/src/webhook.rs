@@ -157,14 +157,14 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let mut parsed = match family {
         EventFamily::Started => {
             occurred_at = call.started_at;
-            CallEvent::new(event, EventKind::Started { call: call.into() })
+            CallEvent::new(event, EventKind::started(call))
         }
         EventFamily::Ended => {
             occurred_at = call.ended_at;
-            CallEvent::new(event, EventKind::Ended { call: call.into() })
+            CallEvent::new(event, EventKind::ended(call))
         }
         EventFamily::Analyzed => {
-            let mut parsed = CallEvent::new(event, EventKind::Ended { call: call.into() });
+            let mut parsed = CallEvent::new(event, EventKind::ended(call));
             // Analysis can be run again (`rerun-call-analysis`): an event with another
             // analysis is another event, not a redelivery of the first. Compared in a
             // canonical form (keys sorted, no spaces), so that a redelivery serialized
@@ -269,7 +269,7 @@ fn transcript_updated(event: String, call: Call, body: &[u8]) -> CallEvent {
     match last.cloned() {
         Some(utterance) => {
             let call = Some(Box::new(call));
-            CallEvent::new(event, EventKind::TranscriptUpdate { utterance, call })
+            CallEvent::new(event, EventKind::transcript_update(utterance, call))
         }
         None => {
             let mut parsed = other(event, body);
@@ -297,11 +297,7 @@ fn transfer(event: String, call: Call) -> CallEvent {
         "transfer_bridged" => CallStatus::Transferred,
         _ => call.status,
     };
-    let kind = EventKind::StatusChanged {
-        status,
-        vendor_status: call.vendor_status.clone(),
-        call: Some(Box::new(call)),
-    };
+    let kind = EventKind::status_changed(status, call.vendor_status.clone(), Some(Box::new(call)));
     CallEvent::new(event, kind)
 }
 
@@ -378,7 +374,7 @@ mod tests {
             Some("2026-03-10T15:43:09.818Z".parse().unwrap())
         );
         match parsed.kind {
-            EventKind::Ended { call } => assert!(call.vendor_payload().is_some()),
+            EventKind::Ended { call, .. } => assert!(call.vendor_payload().is_some()),
             other => panic!("{other:?}"),
         }
 
@@ -444,7 +440,10 @@ mod tests {
                 {"role": "tool_call_invocation", "tool_call_id": "t2", "name": "slots"},
                 {"role": "tool_call_result", "tool_call_id": "t2", "content": "[\"10:00\"]"},
                 {"role": "agent", "content": "Ten o'clock is free."}]}});
-        let EventKind::TranscriptUpdate { utterance, call } = parse(body).unwrap().kind else {
+        let EventKind::TranscriptUpdate {
+            utterance, call, ..
+        } = parse(body).unwrap().kind
+        else {
             panic!("not a transcript update")
         };
         assert_eq!(utterance.text.as_deref(), Some("Ten o'clock is free."));
@@ -695,7 +694,7 @@ mod tests {
         assert_eq!(parsed.vendor_event, "chat_ended");
         assert_eq!(parsed.call_id, None);
         match parsed.kind {
-            EventKind::Other { payload } => {
+            EventKind::Other { payload, .. } => {
                 assert_eq!(payload.get(), std::str::from_utf8(body).unwrap());
             }
             other => panic!("{other:?}"),
@@ -754,7 +753,7 @@ mod tests {
         let parsed =
             parse(json!({"event": "call_ended", "call": {"call_id": ID, "duration_ms": -5}}))
                 .unwrap();
-        let EventKind::Ended { call } = parsed.kind else {
+        let EventKind::Ended { call, .. } = parsed.kind else {
             panic!("{parsed:?}")
         };
         let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();

@@ -49,7 +49,7 @@ fn normalize(name: &str, body: &[u8]) -> Value {
                 };
                 assert_eq!(&payload.to_value(), kept, "{name}");
             }
-            if let EventKind::Other { payload } = &event.kind {
+            if let EventKind::Other { payload, .. } = &event.kind {
                 assert_eq!(
                     payload.get().as_bytes(),
                     body.trim_ascii(),

@@ -141,7 +141,7 @@ fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Resul
                     if was_live && let Some(subject) = subject {
                         keep_whole_delivery(&mut call, subject.path, body);
                     }
-                    CallEvent::new(event, EventKind::Ended { call })
+                    CallEvent::new(event, EventKind::ended(call))
                 }
                 None => other(event, body),
             }
@@ -151,7 +151,7 @@ fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Resul
                 did_not_connect(&mut call, &event);
                 // The event's name went into the call: it keeps the whole delivery.
                 keep_whole_delivery(&mut call, subject.path, body);
-                CallEvent::new(event, EventKind::Ended { call })
+                CallEvent::new(event, EventKind::ended(call))
             }
             _ => other(event, body),
         },
@@ -182,7 +182,7 @@ fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Resul
             None => other(event, body),
         },
         "phone_call_connected" | "web_call_connected" => match call_of(subject, map_call)? {
-            Some(call) => CallEvent::new(event, EventKind::Started { call }),
+            Some(call) => CallEvent::new(event, EventKind::started(call)),
             None => other(event, body),
         },
         _ => other(event, body),
@@ -282,11 +282,7 @@ fn status_changed(event: String, subject: &Subject<'_>) -> Result<CallEvent> {
             (status, fields.status.map(|s| s.as_str().to_owned()))
         }
     };
-    let kind = EventKind::StatusChanged {
-        status,
-        vendor_status,
-        call,
-    };
+    let kind = EventKind::status_changed(status, vendor_status, call);
     // The call id, when there is no call, is filled in by the caller.
     Ok(CallEvent::new(event, kind))
 }
@@ -300,10 +296,7 @@ fn transcript(event: String, subject: &Subject<'_>, body: &[u8]) -> Result<CallE
     let utterance = map_utterance(entry, at, None);
     Ok(CallEvent::new(
         event,
-        EventKind::TranscriptUpdate {
-            utterance,
-            call: None,
-        },
+        EventKind::transcript_update(utterance, None),
     ))
 }
 
@@ -339,7 +332,7 @@ mod tests {
             assert_eq!(parsed.vendor_event, event);
             assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
             match parsed.kind {
-                EventKind::Ended { call } => {
+                EventKind::Ended { call, .. } => {
                     assert_eq!(call.id.as_str(), ID);
                     assert_eq!(call.status, CallStatus::Voicemail);
                     assert!(call.vendor_payload().is_some());
@@ -509,7 +502,7 @@ mod tests {
             "call": {"id": ID, "status": "created", "start_time": null}}))
         .unwrap();
         match parsed.kind {
-            EventKind::Ended { call } => {
+            EventKind::Ended { call, .. } => {
                 assert_eq!(call.status, CallStatus::NoAnswer);
                 assert_eq!(call.vendor_status.as_deref(), Some("created"));
                 assert_eq!(
@@ -585,6 +578,7 @@ mod tests {
                 status,
                 vendor_status,
                 call,
+                ..
             } => {
                 assert_eq!(status, CallStatus::Ringing);
                 assert_eq!(vendor_status.as_deref(), Some("ringing"));
@@ -695,7 +689,7 @@ mod tests {
     fn connected_events_start_a_call_when_it_has_an_id() {
         let parsed = parse(json!({"event": "event_phone_call_connected", "data": {"id": ID, "status": "in_progress"}})).unwrap();
         match parsed.kind {
-            EventKind::Started { call } => assert_eq!(call.status, CallStatus::InProgress),
+            EventKind::Started { call, .. } => assert_eq!(call.status, CallStatus::InProgress),
             other => panic!("{other:?}"),
         }
         let parsed =
@@ -711,7 +705,7 @@ mod tests {
         assert_eq!(parsed.vendor_event, "event_recording");
         assert_eq!(parsed.call_id, None);
         match parsed.kind {
-            EventKind::Other { payload } => {
+            EventKind::Other { payload, .. } => {
                 assert_eq!(payload.get(), std::str::from_utf8(body).unwrap());
             }
             other => panic!("{other:?}"),
@@ -754,7 +748,7 @@ mod tests {
             "data": {"id": ID, "status": "in_progress"}}))
         .unwrap();
         match &parsed.kind {
-            EventKind::Ended { call } => {
+            EventKind::Ended { call, .. } => {
                 assert_eq!(call.status, CallStatus::Completed);
                 assert_eq!(call.vendor_status.as_deref(), Some("in_progress"));
             }

@@ -66,7 +66,7 @@ fn normalize(name: &str, body: &[u8]) -> Value {
         for call in event_calls(&event) {
             assert!(call.vendor_payload().is_some(), "{name}: payload lost");
         }
-        if let EventKind::Other { payload } = &event.kind {
+        if let EventKind::Other { payload, .. } = &event.kind {
             assert_eq!(
                 payload.get().as_bytes(),
                 body.trim_ascii(),

@@ -259,9 +259,7 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
     };
     let event = match event {
         Some(event) => event,
-        None => EventKind::Other {
-            payload: whole.payload(),
-        },
+        None => EventKind::other(whole.payload()),
     };
     let expects_reply = REQUEST_TYPES.contains(&parsed.event_type.as_str());
     let mut event = CallEvent::new(parsed.event_type.into_owned(), event);
@@ -426,11 +424,7 @@ fn report_event<'a>(
             }
             None => (CallStatus::Unknown, None),
         };
-        let event = EventKind::StatusChanged {
-            status,
-            vendor_status,
-            call: None,
-        };
+        let event = EventKind::status_changed(status, vendor_status, None);
         return Ok((Some(event), call_id));
     }
     let from_report = [
@@ -456,15 +450,13 @@ fn report_event<'a>(
     }
     call.set_vendor_payload(whole.payload());
     let event = if ended {
-        EventKind::Ended {
-            call: Box::new(call),
-        }
+        EventKind::ended(call)
     } else {
-        EventKind::StatusChanged {
-            status: call.status,
-            vendor_status: call.vendor_status.clone(),
-            call: Some(Box::new(call)),
-        }
+        EventKind::status_changed(
+            call.status,
+            call.vendor_status.clone(),
+            Some(Box::new(call)),
+        )
     };
     Ok((Some(event), call_id))
 }
@@ -677,10 +669,7 @@ fn transcript(message: wire::TranscriptMessage<'_>) -> Option<EventKind> {
         .filter(|t| !t.as_str().is_empty())
         .map(Text::into_owned);
     let utterance = Utterance::new(speaker(message.role.as_ref()), text);
-    Some(EventKind::TranscriptUpdate {
-        utterance,
-        call: None,
-    })
+    Some(EventKind::transcript_update(utterance, None))
 }
 
 /// A `conversation-update` (found at `at`): the newest message of its first list that has
@@ -702,10 +691,7 @@ fn conversation(
     };
     let message = decode_raw(kind, OP, raw, &format!("{path}[{index}]"))?;
     let utterance = utterance(message);
-    Ok(Some(EventKind::TranscriptUpdate {
-        utterance,
-        call: None,
-    }))
+    Ok(Some(EventKind::transcript_update(utterance, None)))
 }
 
 /// A `tool-calls` message: the assistant invokes tools.
@@ -732,10 +718,7 @@ fn function_call(function: Option<wire::FunctionCall<'_>>) -> Option<EventKind> 
 fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
     let mut utterance = Utterance::new(Speaker::Tool, None);
     utterance.tool_calls = calls;
-    EventKind::TranscriptUpdate {
-        utterance,
-        call: None,
-    }
+    EventKind::transcript_update(utterance, None)
 }
 
 #[cfg(test)]
@@ -812,7 +795,7 @@ mod tests {
                      "messages": [{"role": "user", "message": "old"}], "endedReason": "voicemail"}
         }}))
         .unwrap();
-        let EventKind::Ended { call } = event.kind else {
+        let EventKind::Ended { call, .. } = event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(call.status, CallStatus::Busy);
@@ -934,7 +917,7 @@ mod tests {
     fn end_of_call_report_without_reason_is_completed() {
         let event = parse(json!({"message": {"type": "end-of-call-report", "call": {"id": "c1"}}}))
             .unwrap();
-        let EventKind::Ended { call } = event.kind else {
+        let EventKind::Ended { call, .. } = event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(call.status, CallStatus::Completed);
@@ -953,6 +936,7 @@ mod tests {
             status,
             vendor_status,
             call,
+            ..
         } = event.kind
         else {
             panic!("{event:?}")
@@ -1086,7 +1070,7 @@ mod tests {
     #[test]
     fn a_report_s_presigned_recordings_keep_their_stated_expiry() {
         let recording = |message: serde_json::Value| match parse(message).unwrap().kind {
-            EventKind::Ended { call } => call.recording.expect("a recording"),
+            EventKind::Ended { call, .. } => call.recording.expect("a recording"),
             other => panic!("{other:?}"),
         };
         let presigned = json!({"presignedMonoUrl": "https://storage.vapi.ai/c1-mono.wav?token=t",
@@ -1117,7 +1101,7 @@ mod tests {
     fn the_message_s_destination_is_where_the_call_went() {
         let transfer_destination = |message: serde_json::Value| match parse(message).unwrap().kind {
             EventKind::StatusChanged { call, .. } => call.and_then(|c| c.transfer_destination),
-            EventKind::Ended { call } => call.transfer_destination,
+            EventKind::Ended { call, .. } => call.transfer_destination,
             other => panic!("{other:?}"),
         };
         let forwarding = json!({"message": {"type": "status-update", "status": "forwarding",
@@ -1148,7 +1132,7 @@ mod tests {
         ] {
             let message = json!({"message": {"type": "end-of-call-report", "endedReason": "assistant-forwarded-call",
                 "destination": unread, "call": call}});
-            let EventKind::Ended { call: ended } = parse(message).unwrap().kind else {
+            let EventKind::Ended { call: ended, .. } = parse(message).unwrap().kind else {
                 panic!("not an end")
             };
             assert_eq!(
@@ -1578,7 +1562,7 @@ mod tests {
         let event = decode_webhook(body).unwrap();
         assert_eq!(event.vendor_event, "tool-calls");
         assert_eq!(event.call_id, None);
-        let EventKind::Other { payload } = event.kind else {
+        let EventKind::Other { payload, .. } = event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(payload.get().as_bytes(), body);

@@ -1760,7 +1760,7 @@ async fn webhooks_parse_through_the_client() {
             .parse_webhook(vendor.fixture("webhook_end_of_call_report.json").as_bytes())
             .unwrap();
         match event.kind {
-            EventKind::Ended { call } => {
+            EventKind::Ended { call, .. } => {
                 assert_eq!(call.provider, vendor.kind());
                 assert_eq!(call.status, CallStatus::Completed);
                 assert_eq!(

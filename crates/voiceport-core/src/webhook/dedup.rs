@@ -388,7 +388,7 @@ impl Deduplicator {
 /// use voiceport::{CallEvent, EventKind, VendorPayload};
 ///
 /// let payload = VendorPayload::from_value(&serde_json::json!({}));
-/// let event = CallEvent::new("transcript", EventKind::Other { payload });
+/// let event = CallEvent::new("transcript", EventKind::other(payload));
 /// let key = EventKey::of("support", &event, b"{}");
 /// let mut window = Deduplicator::new(16);
 /// assert!(matches!(window.begin(key), Admission::First(_)));
@@ -402,7 +402,7 @@ impl Deduplicator {
 /// use voiceport::{CallEvent, EventKind, VendorPayload};
 ///
 /// let payload = VendorPayload::from_value(&serde_json::json!({}));
-/// let event = CallEvent::new("transcript", EventKind::Other { payload });
+/// let event = CallEvent::new("transcript", EventKind::other(payload));
 /// let key = EventKey::of("support", &event, b"{}");
 /// let mut window = Deduplicator::new(16);
 /// window.begin(key);
@@ -415,7 +415,7 @@ impl Deduplicator {
 /// use voiceport::{CallEvent, EventKind, VendorPayload};
 ///
 /// let payload = VendorPayload::from_value(&serde_json::json!({}));
-/// let event = CallEvent::new("transcript", EventKind::Other { payload });
+/// let event = CallEvent::new("transcript", EventKind::other(payload));
 /// let key = EventKey::of("support", &event, b"{}");
 /// let mut window = Deduplicator::new(16);
 /// window.first_time(key);

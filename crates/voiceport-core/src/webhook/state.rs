@@ -51,10 +51,10 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 ///
 /// let mut ended = Call::new(CallId::new("c1"), ProviderKind::Vapi);
 /// ended.status = CallStatus::Completed;
-/// let end = CallEvent::new("end-of-call-report", EventKind::Ended { call: Box::new(ended) });
+/// let end = CallEvent::new("end-of-call-report", EventKind::ended(ended));
 /// let late = CallEvent::new(
 ///     "status-update",
-///     EventKind::StatusChanged { status: CallStatus::InProgress, vendor_status: None, call: None },
+///     EventKind::status_changed(CallStatus::InProgress, None, None),
 /// );
 ///
 /// let mut state = CallState::default();
