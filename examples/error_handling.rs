@@ -85,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2. Past the budget: a retryable error.
     faults.inject(
         Fault::new(FaultKind::RateLimited {
-            retry_after_secs: 1.0,
+            retry_after: std::time::Duration::from_secs(1),
         })
         .vendor(kind)
         .method("GET")

@@ -21,11 +21,12 @@ async fn run(kind: ProviderKind, unsupported: &[&str]) {
         .calls(kind, largest_page(kind).await + 10)
         // Short calls: the dial case waits for the end. ("end a live call" dials the
         // sandbox's number whose call lasts until it is ended.)
-        .timing(Timing {
-            queued: Duration::from_millis(30),
-            ringing: Duration::from_millis(30),
-            talk: Duration::from_millis(300),
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::from_millis(30))
+                .with_ringing(Duration::from_millis(30))
+                .with_talk(Duration::from_millis(300)),
+        )
         .start()
         .await
         .unwrap();
@@ -213,11 +214,12 @@ async fn a_dialed_call_that_outlasts_the_wait_is_ended() {
     let sandbox = Sandbox::builder()
         .seed(7)
         .calls(kind, 5)
-        .timing(Timing {
-            queued: Duration::from_millis(10),
-            ringing: Duration::from_millis(10),
-            talk: Duration::from_secs(600),
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::from_millis(10))
+                .with_ringing(Duration::from_millis(10))
+                .with_talk(Duration::from_secs(600)),
+        )
         .start()
         .await
         .unwrap();
@@ -281,11 +283,12 @@ async fn an_end_call_that_ends_nothing_fails() {
     let sandbox = Sandbox::builder()
         .seed(7)
         .calls(kind, 5)
-        .timing(Timing {
-            queued: Duration::from_millis(10),
-            ringing: Duration::from_millis(10),
-            talk: Duration::from_millis(100),
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::from_millis(10))
+                .with_ringing(Duration::from_millis(10))
+                .with_talk(Duration::from_millis(100)),
+        )
         .start()
         .await
         .unwrap();

@@ -55,7 +55,7 @@ fn transient_faults() -> Vec<(&'static str, FaultKind)> {
         (
             "429",
             FaultKind::RateLimited {
-                retry_after_secs: 0.0,
+                retry_after: Duration::from_secs(0),
             },
         ),
         ("500", FaultKind::Status(500)),
@@ -91,7 +91,7 @@ async fn reads_report_a_clear_error_past_the_budget() {
             let (sandbox, provider) = setup_timed(kind, 2, &fault).await;
             sandbox
                 .faults()
-                .inject(on_list(fault, kind).times(u32::MAX));
+                .inject(on_list(fault.clone(), kind).times(u32::MAX));
             let err = provider
                 .list_calls(&CallQuery::default())
                 .await
@@ -114,7 +114,7 @@ async fn broken_bodies_are_decode_errors() {
     for &kind in voiceport_sandbox::EMULATED {
         for fault in [FaultKind::Malformed, FaultKind::Truncated] {
             let (sandbox, provider) = setup(kind, 4).await;
-            sandbox.faults().inject(on_list(fault, kind));
+            sandbox.faults().inject(on_list(fault.clone(), kind));
             let err = provider
                 .list_calls(&CallQuery::default())
                 .await
@@ -175,7 +175,7 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
         for (name, fault, outcome) in &after_handler {
             let (sandbox, provider) = setup_timed(kind, 5, fault).await;
             sandbox.faults().inject(
-                Fault::new(*fault)
+                Fault::new(fault.clone())
                     .vendor(kind)
                     .method("POST")
                     .after_handler()
@@ -193,7 +193,7 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
         let (sandbox, provider) = setup(kind, 5).await;
         sandbox.faults().inject(
             Fault::new(FaultKind::RateLimited {
-                retry_after_secs: 0.0,
+                retry_after: Duration::from_secs(0),
             })
             .vendor(kind)
             .method("POST")
@@ -231,11 +231,12 @@ async fn waiting_for_the_end_keeps_to_its_timeout_when_the_vendor_is_slow() {
     let kind = ProviderKind::HappyRobot;
     let sandbox = Sandbox::builder()
         .calls(kind, 3)
-        .timing(voiceport_sandbox::Timing {
-            queued: Duration::from_millis(10),
-            ringing: Duration::from_millis(10),
-            talk: Duration::from_secs(600),
-        })
+        .timing(
+            voiceport_sandbox::Timing::default()
+                .with_queued(Duration::from_millis(10))
+                .with_ringing(Duration::from_millis(10))
+                .with_talk(Duration::from_secs(600)),
+        )
         .start()
         .await
         .unwrap();

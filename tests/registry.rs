@@ -642,7 +642,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         (
             "429",
             FaultKind::RateLimited {
-                retry_after_secs: 0.0,
+                retry_after: Duration::from_secs(0),
             },
         ),
     ];
@@ -1055,7 +1055,7 @@ async fn a_failover_route_ends_on_a_field_its_provider_cannot_take() {
 
     accounts.main.faults().inject(
         Fault::new(FaultKind::RateLimited {
-            retry_after_secs: 30.0,
+            retry_after: Duration::from_secs(30),
         })
         .vendor(ProviderKind::Voicebot)
         .method("POST"),

@@ -20,11 +20,10 @@ const SECRET: &str = "e2e-webhook-secret-41c9";
 const ANSWERED: &str = "+14155550199";
 
 fn fast() -> Timing {
-    Timing {
-        queued: Duration::from_millis(20),
-        ringing: Duration::from_millis(20),
-        talk: Duration::from_millis(60),
-    }
+    Timing::default()
+        .with_queued(Duration::from_millis(20))
+        .with_ringing(Duration::from_millis(20))
+        .with_talk(Duration::from_millis(60))
 }
 
 async fn sandbox(kind: ProviderKind) -> Sandbox {
@@ -547,10 +546,7 @@ async fn vapi_end_call_through_the_control_url_reaches_the_app() {
     let sandbox = Sandbox::builder()
         .seed(15)
         .calls(kind, 10)
-        .timing(Timing {
-            talk: Duration::from_secs(30),
-            ..fast()
-        })
+        .timing(fast().with_talk(Duration::from_secs(30)))
         .start()
         .await
         .unwrap();

@@ -146,11 +146,12 @@ async fn demo(json: bool, webhooks: bool) -> Outcome {
         builder = builder.calls(kind, 25);
     }
     let sandbox = builder
-        .timing(Timing {
-            queued: Duration::from_millis(100),
-            ringing: Duration::from_millis(200),
-            talk: Duration::from_millis(700),
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::from_millis(100))
+                .with_ringing(Duration::from_millis(200))
+                .with_talk(Duration::from_millis(700)),
+        )
         .start()
         .await
         .map_err(|e| Failure::Io("cannot start the sandbox".into(), e))?;

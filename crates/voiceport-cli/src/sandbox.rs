@@ -16,11 +16,12 @@ pub(crate) async fn run(args: SandboxArgs) -> Outcome {
     let mut builder = voiceport_sandbox::Sandbox::builder()
         .seed(args.seed)
         .addr(([127, 0, 0, 1], args.port).into())
-        .timing(voiceport_sandbox::Timing {
-            queued: ms(args.queued_ms),
-            ringing: ms(args.ringing_ms),
-            talk: ms(args.talk_ms),
-        });
+        .timing(
+            voiceport_sandbox::Timing::default()
+                .with_queued(ms(args.queued_ms))
+                .with_ringing(ms(args.ringing_ms))
+                .with_talk(ms(args.talk_ms)),
+        );
     for &kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, args.calls as usize);
     }

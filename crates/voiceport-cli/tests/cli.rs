@@ -23,11 +23,12 @@ async fn env_talking(talk: std::time::Duration) -> Env {
         builder = builder.calls(kind, 30);
     }
     let sandbox = builder
-        .timing(voiceport_sandbox::Timing {
-            queued: std::time::Duration::from_millis(20),
-            ringing: std::time::Duration::from_millis(20),
-            talk,
-        })
+        .timing(
+            voiceport_sandbox::Timing::default()
+                .with_queued(std::time::Duration::from_millis(20))
+                .with_ringing(std::time::Duration::from_millis(20))
+                .with_talk(talk),
+        )
         .start()
         .await
         .unwrap();

@@ -85,14 +85,14 @@ pub(crate) fn plus_number(number: &str) -> bool {
     number.starts_with('+') && number.len() >= 8
 }
 
-/// The key no emulated API accepts: what [`api_key`] gives for a kind the sandbox does not
+/// The key no emulated API accepts: what [`Sandbox::api_key`](crate::Sandbox::api_key) gives for a kind the sandbox does not
 /// emulate.
 pub const NOT_EMULATED_KEY: &str = "sandbox-not-emulated";
 
 /// The API key `kind`'s emulated API accepts. For a kind the sandbox does not emulate (see
 /// [`Sandbox::emulates`](crate::Sandbox::emulates)) it is [`NOT_EMULATED_KEY`], which no
 /// emulated API accepts.
-pub fn api_key(kind: ProviderKind) -> &'static str {
+pub(crate) fn api_key(kind: ProviderKind) -> &'static str {
     Vendor::of(kind).map_or(NOT_EMULATED_KEY, Vendor::api_key)
 }
 
@@ -194,7 +194,7 @@ impl Recording {
 impl Drop for Recording {
     fn drop(&mut self) {
         if let Some(mut served) = self.served.take() {
-            served.fault = *lock(&self.fault);
+            served.fault = lock(&self.fault).clone();
             self.state
                 .requests
                 .record(self.vendor, self.generation, served);
@@ -224,7 +224,7 @@ async fn with_faults(
     let read = ctx.vendor.is_read(&method, &path);
     let fault = ctx.state.faults.take(ctx.vendor.kind(), &method, &path);
     // Known to the record even when the client goes away during the fault (a delay).
-    *lock(taken) = fault.map(|(kind, _)| kind);
+    *lock(taken) = fault.as_ref().map(|(kind, _)| kind.clone());
     let spoil = |kind, real| faulty_response(ctx.vendor, kind, real, ctx.state.hooks.stopped());
     match fault {
         None => next.run(request).await,

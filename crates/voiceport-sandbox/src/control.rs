@@ -83,7 +83,7 @@ pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
-pub struct FaultSpec {
+pub(crate) struct FaultSpec {
     /// Which fault.
     pub fault: String,
     /// The status of a `status` fault.
@@ -204,10 +204,10 @@ impl TryFrom<FaultSpec> for Fault {
             },
             "rate_limited" => {
                 let retry_after_secs = spec.retry_after_secs.unwrap_or(1.0);
-                if !(retry_after_secs.is_finite() && retry_after_secs >= 0.0) {
+                let Ok(retry_after) = Duration::try_from_secs_f64(retry_after_secs) else {
                     return Err("`retry_after_secs` must be a number of seconds ≥ 0".into());
-                }
-                FaultKind::RateLimited { retry_after_secs }
+                };
+                FaultKind::RateLimited { retry_after }
             }
             "delay" => match spec.delay_ms {
                 Some(ms) => FaultKind::Delay(Duration::from_millis(ms)),
@@ -279,7 +279,7 @@ impl TryFrom<FaultSpec> for Fault {
 /// in-process, resolves it).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct WebhookSpec {
+pub(crate) struct WebhookSpec {
     /// Where to post.
     pub url: String,
     /// Retries per delivery (`None`: the vendor's).
@@ -298,7 +298,7 @@ pub struct WebhookSpec {
 
 impl WebhookSpec {
     /// Reads the JSON body of `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}`.
-    pub fn from_json(body: &[u8]) -> Result<WebhookSpec, String> {
+    pub(crate) fn from_json(body: &[u8]) -> Result<WebhookSpec, String> {
         let mut map: Map<String, Value> = match serde_json::from_slice(body) {
             Ok(Value::Object(map)) => map,
             Ok(_) => return Err("the body must be a JSON object".into()),
@@ -358,7 +358,7 @@ impl WebhookSpec {
 
     /// The target it describes for `kind`'s deliveries: what it leaves out is the vendor's
     /// ([`WebhookTarget::for_vendor`]).
-    pub fn into_target(self, kind: ProviderKind) -> WebhookTarget {
+    pub(crate) fn into_target(self, kind: ProviderKind) -> WebhookTarget {
         let mut target = WebhookTarget::for_vendor(kind, self.url, self.config);
         if let Some(retries) = self.retries {
             target = target.retries(retries);
@@ -487,8 +487,8 @@ async fn show_requests(
 fn fault_spec(fault: FaultKind) -> Value {
     match fault {
         FaultKind::Status(status) => json!({"fault": "status", "status": status}),
-        FaultKind::RateLimited { retry_after_secs } => {
-            json!({"fault": "rate_limited", "retry_after_secs": retry_after_secs})
+        FaultKind::RateLimited { retry_after } => {
+            json!({"fault": "rate_limited", "retry_after_secs": retry_after.as_secs_f64()})
         }
         FaultKind::Delay(delay) => {
             let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);

@@ -14,7 +14,7 @@ use crate::common::lock;
 use crate::vendor::Vendor;
 
 /// How a request fails.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FaultKind {
     /// Answer with this status (500, 502, 503 …) and a small JSON error body.
@@ -22,9 +22,9 @@ pub enum FaultKind {
     /// Answer 429 with `Retry-After` in whole seconds. (A 429 without the header:
     /// `Status(429)`.)
     RateLimited {
-        /// How long the client is asked to wait, in seconds: sent rounded up to a whole
-        /// number, as HTTP's `Retry-After` has no fractions (0.5 is sent as 1).
-        retry_after_secs: f64,
+        /// How long the client is asked to wait: sent in whole seconds rounded up, as
+        /// HTTP's `Retry-After` has no fractions (half a second is sent as 1).
+        retry_after: Duration,
     },
     /// Answer normally, but only after this delay.
     Delay(Duration),
@@ -301,7 +301,7 @@ impl Faults {
         take_turn(&mut lock(&self.rules), |fault| {
             fault
                 .matches(vendor, method, path)
-                .then_some((fault.kind, fault.after_handler))
+                .then_some((fault.kind.clone(), fault.after_handler))
         })
     }
 }
@@ -366,9 +366,9 @@ pub(crate) async fn faulty_response(
                 .map_or_else(|| format!("sandbox fault: HTTP {status}"), str::to_owned);
             error(status, &message, None)
         }
-        FaultKind::RateLimited { retry_after_secs } => {
+        FaultKind::RateLimited { retry_after } => {
             let message = documented_message(vendor, 429).unwrap_or("sandbox fault: rate limited");
-            error(429, message, Some(retry_after_secs))
+            error(429, message, Some(retry_after.as_secs_f64()))
         }
         FaultKind::Delay(delay) => {
             tokio::select! {

@@ -58,7 +58,7 @@
 //! ```
 //!
 //! Every sandbox takes faults over HTTP too, at `sandbox.addr()` (`POST /_sandbox/faults`,
-//! see [`FaultSpec`]). Each emulator records the requests it answered, with the fault
+//! see [the control API](#control-api)). Each emulator records the requests it answered, with the fault
 //! that answered one ([`Sandbox::requests`]: what a test reads to see a client retry
 //! after a 503), and the webhook deliveries it made ([`Sandbox::deliveries`],
 //! [`Sandbox::wait_for_deliveries`], [`Sandbox::wait_for_all_deliveries`]). HappyRobot's list honours `use_cases` (the use case that ran the call,
@@ -160,7 +160,7 @@
 //! | request | effect |
 //! | --- | --- |
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor (`deliveries`: every attempt made, those no longer recorded included), and the number of faults armed |
-//! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`, `stale_signature`) |
+//! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault (below): on requests, or on deliveries |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
 //! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of requests and deliveries gone; the webhook targets stay |
 //! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | the newest `?limit=` requests the vendor's emulator answered ([`Sandbox::requests`]; default 100), oldest first, with `total` |
@@ -169,6 +169,25 @@
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
 //!
 //! `{vendor}` is `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
+//!
+//! A fault is a JSON object (unknown keys refused):
+//!
+//! ```json
+//! {"fault": "status", "status": 503, "vendor": "happyrobot", "method": "GET",
+//!  "path": "/calls", "skip": 0, "times": 3}
+//! ```
+//!
+//! `fault` is one of `status` (with `status`, 400 to 599), `rate_limited` (with
+//! `retry_after_secs`, default 1, sent rounded up to whole seconds), `delay` (with
+//! `delay_ms`), `drop_connection`, `malformed`, `truncated`, `ignore_query`, as
+//! [`FaultKind`]'s variants; `vendor`, `method`, `path`, `skip` and `times` narrow it as
+//! [`Fault`]'s builder methods do (`times` defaults to 1), and `"after_handler": true` lets
+//! the request take effect before its response is spoiled. On deliveries
+//! ([`DeliveryFault`]): `duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`
+//! and `stale_signature`, narrowed by `vendor`, `event` (the vendor's event type:
+//! `end-of-call-report`, `end` …), `call_id`, `skip` and `times`; `out_of_order_delivery`
+//! is decided when a call is dialed, for all its deliveries, so it takes no `event` and its
+//! `skip` and `times` count dialed calls.
 //!
 //! The sandbox emulates HappyRobot, Voicebot Studio, Rounded, Vapi and Retell
 //! ([`Sandbox::emulates`]).
@@ -216,8 +235,8 @@ use voiceport_core::webhook::Verifier;
 use voiceport_core::webhook::WebhookConfig;
 use voiceport_core::{ProviderConfig, ProviderKind};
 
-pub use common::{NOT_EMULATED_KEY, api_key};
-pub use control::{FaultSpec, WebhookSpec};
+pub use common::NOT_EMULATED_KEY;
+use common::api_key;
 pub use faults::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind, Faults};
 pub use requests::{MAX_RECORDED_REQUESTS, MAX_RECORDED_URI_PART, ServedRequest};
 pub use sim::Timing;
@@ -246,7 +265,7 @@ pub const HAPPYROBOT_DOCS_CALL_COUNT: usize = 12_993;
 /// How the sandbox ends a dialed call, by the last digit of the number called (what
 /// `voiceport sandbox` prints beside its configuration). A test keeps it in step with the
 /// emulators.
-pub const DIAL_OUTCOMES: [(&str, &str); 8] = [
+pub const DIAL_OUTCOMES: &[(&str, &str)] = &[
     ("0", "no answer"),
     ("1", "busy"),
     ("2", "voicemail"),

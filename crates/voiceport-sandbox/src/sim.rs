@@ -41,8 +41,19 @@ pub(crate) enum Phase {
     Canceled,
 }
 
-/// How long each phase of a dialed call lasts.
+/// How long each phase of a dialed call lasts: the [defaults](Timing::default), each
+/// phase set by its own method (a phase may be added).
+///
+/// ```
+/// use std::time::Duration;
+/// use voiceport_sandbox::Timing;
+///
+/// let slow_pickup = Timing::default().with_ringing(Duration::from_secs(5));
+/// assert_eq!(slow_pickup.ringing, Duration::from_secs(5));
+/// assert_eq!(slow_pickup.talk, Timing::default().talk);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timing {
     /// Queued before dialing.
     pub queued: Duration,
@@ -56,6 +67,24 @@ impl Timing {
     /// The longest a phase lasts: a longer one is taken as this (the time arithmetic of a
     /// call stays in range, and no test waits that long).
     pub const LONGEST: Duration = Duration::from_secs(30 * 86_400);
+
+    /// The same timing, queued for `queued` before dialing.
+    #[must_use]
+    pub fn with_queued(self, queued: Duration) -> Self {
+        Timing { queued, ..self }
+    }
+
+    /// The same timing, ringing for `ringing` before it is answered (or not).
+    #[must_use]
+    pub fn with_ringing(self, ringing: Duration) -> Self {
+        Timing { ringing, ..self }
+    }
+
+    /// The same timing, the conversation lasting `talk`.
+    #[must_use]
+    pub fn with_talk(self, talk: Duration) -> Self {
+        Timing { talk, ..self }
+    }
 
     /// Each phase at most [`LONGEST`](Self::LONGEST).
     pub(crate) fn bounded(self) -> Timing {

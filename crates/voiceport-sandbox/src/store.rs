@@ -552,10 +552,7 @@ mod tests {
     /// the maximum is cut by it, with the maximum duration as its end.
     #[test]
     fn a_dial_s_maximum_duration_ends_the_call() {
-        let timing = Timing {
-            talk: Duration::from_secs(120),
-            ..Timing::default()
-        };
+        let timing = Timing::default().with_talk(Duration::from_secs(120));
         let state = State::new(7, PerVendor::from_fn(|_| history(0)), timing);
         let ended = |to: &str, max_talk: Option<Duration>| {
             let spec = DialSpec {

@@ -7,11 +7,10 @@ use voiceport_core::ProviderKind::{self, HappyRobot, Retell, Rounded, Vapi, Voic
 use voiceport_sandbox::{Fault, FaultKind, MAX_RECORDED_URI_PART, Sandbox, Timing};
 
 fn fast() -> Timing {
-    Timing {
-        queued: Duration::from_millis(20),
-        ringing: Duration::from_millis(20),
-        talk: Duration::from_millis(40),
-    }
+    Timing::default()
+        .with_queued(Duration::from_millis(20))
+        .with_ringing(Duration::from_millis(20))
+        .with_talk(Duration::from_millis(40))
 }
 
 /// An HTTP client for the loopback sandbox and receivers: never through a proxy named in
@@ -394,11 +393,12 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
 async fn a_call_stopped_before_it_is_answered_is_canceled() {
     let sandbox = Sandbox::builder()
         .seed(1)
-        .timing(Timing {
-            queued: Duration::from_secs(60),
-            ringing: Duration::from_secs(60),
-            talk: Duration::from_secs(60),
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::from_secs(60))
+                .with_ringing(Duration::from_secs(60))
+                .with_talk(Duration::from_secs(60)),
+        )
         .start()
         .await
         .unwrap();
@@ -941,7 +941,7 @@ async fn every_fault_kind_is_served() {
 
     sandbox.faults().inject(
         Fault::new(FaultKind::RateLimited {
-            retry_after_secs: 2.0,
+            retry_after: Duration::from_secs(2),
         })
         .vendor(Voicebot),
     );
@@ -1041,11 +1041,12 @@ async fn a_delay_ends_when_the_sandbox_stops() {
 async fn a_phase_of_any_length_rings_without_panicking() {
     let sandbox = Sandbox::builder()
         .seed(1)
-        .timing(Timing {
-            queued: Duration::ZERO,
-            ringing: Duration::MAX,
-            talk: Duration::MAX,
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::ZERO)
+                .with_ringing(Duration::MAX)
+                .with_talk(Duration::MAX),
+        )
         .start()
         .await
         .unwrap();
@@ -1082,7 +1083,7 @@ async fn the_requests_served_are_recorded_with_their_faults() {
     assert_eq!(get(key).await.unwrap().status(), 200);
     let served = sandbox.requests(Voicebot);
     let seen: Vec<(&str, Option<u16>, Option<FaultKind>)> = (served.iter())
-        .map(|r| (r.method.as_str(), r.status, r.fault))
+        .map(|r| (r.method.as_str(), r.status, r.fault.clone()))
         .collect();
     assert_eq!(
         seen,
@@ -1100,7 +1101,9 @@ async fn the_requests_served_are_recorded_with_their_faults() {
     assert!(sandbox.requests(Retell).is_empty());
     // A client that gives up during a delay: recorded with the fault and no status.
     let delay = FaultKind::Delay(Duration::from_secs(600));
-    sandbox.faults().inject(Fault::new(delay).vendor(Voicebot));
+    sandbox
+        .faults()
+        .inject(Fault::new(delay.clone()).vendor(Voicebot));
     let request = http_client()
         .get(format!("{}/calls?limit=2", sandbox.base_url(Voicebot)))
         .header("x-api-key", key)
@@ -1276,7 +1279,7 @@ fn a_detached_sandbox_outlives_the_runtimes_that_use_it() {
 async fn an_injected_error_has_the_vendors_body() {
     let sandbox = sandbox().await;
     let rate_limited = FaultKind::RateLimited {
-        retry_after_secs: 1.0,
+        retry_after: Duration::from_secs(1),
     };
     for (kind, field, value) in [
         (Retell, "/status", json!("error")),
@@ -1293,7 +1296,7 @@ async fn an_injected_error_has_the_vendors_body() {
     ] {
         sandbox
             .faults()
-            .inject(Fault::new(rate_limited).vendor(kind));
+            .inject(Fault::new(rate_limited.clone()).vendor(kind));
         let (status, body) = json_of(list_with_key(&sandbox, kind).send().await.unwrap()).await;
         assert_eq!(status, 429, "{kind}");
         assert_eq!(body.pointer(field), Some(&value), "{kind}: {body}");
@@ -1577,10 +1580,7 @@ async fn a_dial_takes_its_maximum_duration_within_the_vendor_s_range() {
 async fn vapi_live_calls_end_through_their_control_url() {
     let sandbox = Sandbox::builder()
         .calls(Vapi, 3)
-        .timing(Timing {
-            queued: Duration::from_secs(30),
-            ..fast()
-        })
+        .timing(fast().with_queued(Duration::from_secs(30)))
         .start()
         .await
         .unwrap();
@@ -1923,11 +1923,12 @@ async fn retell_a_listed_call_is_the_call_less_its_transcripts() {
 async fn retell_a_call_stopped_before_it_connects_is_manual_stopped() {
     let sandbox = Sandbox::builder()
         .seed(1)
-        .timing(Timing {
-            queued: Duration::from_secs(1),
-            ringing: Duration::from_secs(1),
-            talk: Duration::from_millis(100),
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::from_secs(1))
+                .with_ringing(Duration::from_secs(1))
+                .with_talk(Duration::from_millis(100)),
+        )
         .start()
         .await
         .unwrap();
@@ -2507,7 +2508,7 @@ async fn rate_limits_ask_for_whole_seconds_and_a_bare_429_for_none() {
     for (asked, sent) in [(0.5, "1"), (0.01, "1"), (1.2, "2"), (3.0, "3"), (0.0, "0")] {
         sandbox.faults().inject(
             Fault::new(FaultKind::RateLimited {
-                retry_after_secs: asked,
+                retry_after: Duration::from_secs_f64(asked),
             })
             .vendor(Vapi),
         );

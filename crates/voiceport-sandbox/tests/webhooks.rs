@@ -19,11 +19,10 @@ use voiceport_sandbox::{
 const SECRET: &str = "sandbox-hook-secret-7f3a";
 
 fn fast() -> Timing {
-    Timing {
-        queued: Duration::from_millis(20),
-        ringing: Duration::from_millis(20),
-        talk: Duration::from_millis(40),
-    }
+    Timing::default()
+        .with_queued(Duration::from_millis(20))
+        .with_ringing(Duration::from_millis(20))
+        .with_talk(Duration::from_millis(40))
 }
 
 /// What the recording server saw, and how it answers.
@@ -111,11 +110,12 @@ async fn vapi_talking_for(url: &str, talk: Duration) -> Sandbox {
     Sandbox::builder()
         .seed(3)
         .calls(Vapi, 5)
-        .timing(Timing {
-            queued: Duration::from_millis(20),
-            ringing: Duration::from_millis(20),
-            talk,
-        })
+        .timing(
+            Timing::default()
+                .with_queued(Duration::from_millis(20))
+                .with_ringing(Duration::from_millis(20))
+                .with_talk(talk),
+        )
         .webhook_target(Vapi, WebhookTarget::new(url, config(&[])))
         .start()
         .await
@@ -1027,7 +1027,7 @@ async fn retell_talking(talk: Duration, target: WebhookTarget) -> Sandbox {
     Sandbox::builder()
         .seed(3)
         .calls(Retell, 5)
-        .timing(Timing { talk, ..fast() })
+        .timing(fast().with_talk(talk))
         .webhook_target(Retell, target)
         .start()
         .await
@@ -1067,10 +1067,7 @@ async fn a_call_keeps_the_target_it_was_dialed_with() {
     let sandbox = Sandbox::builder()
         .seed(3)
         .calls(Voicebot, 5)
-        .timing(Timing {
-            talk: Duration::from_millis(500),
-            ..fast()
-        })
+        .timing(fast().with_talk(Duration::from_millis(500)))
         .webhook_target(Voicebot, WebhookTarget::new(&first, config(&[])))
         .start()
         .await
@@ -1778,11 +1775,11 @@ async fn a_reset_puts_the_sandbox_back_as_it_started() {
         // other is on its way, whose arrival would be counted after the reset (long
         // enough for a loaded machine's stalls; the second call rings as long, within
         // `settled`'s wait).
-        .timing(Timing {
-            ringing: Duration::from_secs(3),
-            talk: Duration::from_millis(400),
-            ..fast()
-        })
+        .timing(
+            fast()
+                .with_ringing(Duration::from_secs(3))
+                .with_talk(Duration::from_millis(400)),
+        )
         .webhook_target(Vapi, WebhookTarget::new(&url, config(&[])))
         .start()
         .await
