@@ -1,5 +1,7 @@
 //! `HappyRobot`: the [`Adapter`] over HappyRobot's legacy app API, plus its extensions.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Utc};
 use url::Url;
 use voiceport_core::adapter::{
@@ -260,19 +262,35 @@ impl HappyRobot {
         self.http.send_only(request).await
     }
 
-    /// The organization's usage between `start` and `end`, from the platform API
+    /// The organization's usage over `period` (`start..end`), from the platform API
     /// (`GET <usage_base_url>/usage`, as documented), with the `organization_id` option as
     /// `x-organization-id` when it is set. The API reference marks that header required,
     /// yet describes it as needed only by a user of several organizations: without the
     /// option nothing is refused here, and the vendor's refusal, if any, comes back as is.
     /// With a `base_url` of your own and no `usage_base_url` option, it is refused
-    /// ([`Error::Config`] at `options.usage_base_url`) before anything is sent.
-    pub async fn usage(
-        &self,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> Result<Vec<UsageRecord>> {
+    /// ([`Error::Config`] at `options.usage_base_url`) before anything is sent, and so is
+    /// an empty period, its start not before its end ([`Error::InvalidRequest`]).
+    ///
+    /// ```no_run
+    /// # async fn run(hr: &voiceport_happyrobot::HappyRobot) -> voiceport_core::Result<()> {
+    /// let start = "2026-08-01T00:00:00Z".parse().unwrap();
+    /// let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    /// for record in hr.usage(start..end).await? {
+    ///     println!("{:?} {:?}", record.start_time(), record.end_time());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn usage(&self, period: Range<DateTime<Utc>>) -> Result<Vec<UsageRecord>> {
         let op = Operation::ExtensionRead("usage");
+        if period.is_empty() {
+            let message = format!(
+                "the period is empty: its start ({}) is not before its end ({})",
+                format_time(period.start),
+                format_time(period.end)
+            );
+            return Err(Error::invalid_input(KIND, op, message));
+        }
+        let Range { start, end } = period;
         run_operation(self, op, None, self.fetch_usage(op, start, end)).await
     }
 

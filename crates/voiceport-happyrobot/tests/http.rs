@@ -1242,7 +1242,7 @@ async fn bare_lists_beyond_the_ceiling_are_decode_errors() {
     refused(tags, "call_tags", "more than 100000");
     let start = "2026-08-01T00:00:00Z".parse().unwrap();
     let end = "2026-11-01T00:00:00Z".parse().unwrap();
-    let usage = hr.usage(start, end).await.unwrap_err();
+    let usage = hr.usage(start..end).await.unwrap_err();
     refused(usage, "usage", "times its size in memory");
 }
 
@@ -1273,7 +1273,7 @@ async fn usage_goes_to_the_platform_api_with_the_organization_header() {
         .await;
     let start = "2026-08-01T00:00:00Z".parse().unwrap();
     let end = "2026-11-01T00:00:00Z".parse().unwrap();
-    let usage = client(&api).usage(start, end).await.unwrap();
+    let usage = client(&api).usage(start..end).await.unwrap();
     assert_eq!(usage.len(), 1);
     assert_eq!(usage[0].calls, Some(412));
     assert_eq!(usage[0].minutes, Some(1210.5));
@@ -1297,7 +1297,7 @@ async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
     let hr = HappyRobot::from_config(&config).unwrap();
     let start = "2026-08-01T00:00:00Z".parse().unwrap();
     let end = "2026-11-01T00:00:00Z".parse().unwrap();
-    let err = hr.usage(start, end).await.unwrap_err();
+    let err = hr.usage(start..end).await.unwrap_err();
     assert!(
         matches!(&err, Error::Config { field, message, .. }
             if field == "options.usage_base_url" && message.contains("`base_url` is set")),
@@ -1324,7 +1324,16 @@ async fn usage_without_an_organization_id_sends_no_organization_header() {
     let start = "2026-08-01T00:00:00Z".parse().unwrap();
     let end = "2026-11-01T00:00:00Z".parse().unwrap();
     let hr = HappyRobot::from_config(&config).unwrap();
-    assert!(hr.usage(start, end).await.unwrap().is_empty());
+    assert!(hr.usage(start..end).await.unwrap().is_empty());
+    // An empty period (the two times swapped, or one instant) is refused before sending:
+    // the mock's one expected request is the one above.
+    for period in [end..start, start..start] {
+        let err = hr.usage(period).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidRequest { message, .. } if message.contains("the period is empty")),
+            "{err:?}"
+        );
+    }
 
     // An id a header cannot carry (or a blank one) is refused when connecting, naming
     // the option, rather than at the first `usage`.
