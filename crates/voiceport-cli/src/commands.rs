@@ -279,20 +279,18 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         // A vendor that ignores the page size sends more than --limit: the page's cursor
         // goes on after all of them, so it would skip the calls not shown.
         let cut = page.calls.len() - shown;
+        // A cursor a page walk would not follow (too long: a command line holds no
+        // argument of that length) is neither printed nor given; the page is shown, then
+        // the listing fails as `--all` does, so that no script takes it for the last.
+        let unfollowable = match (cut, &page.next) {
+            (0, Some(next)) => voiceport_core::SeenCursors::default()
+                .follow(provider.kind(), next)
+                .err(),
+            _ => None,
+        };
         let next = match cut {
-            // A cursor too long for a page walk to follow is neither printed (a command
-            // line holds no argument of that length) nor sent back, as `--all` would not.
-            0 => match page.next.as_ref().map(PageCursor::to_token) {
-                Some(token) if token.len() > voiceport_core::MAX_CURSOR_TOKEN_BYTES => {
-                    output::say(&format!(
-                        "note: more pages follow, but {}'s next cursor is too long to follow ({} bytes): no cursor is given",
-                        provider.kind(),
-                        token.len()
-                    ));
-                    None
-                }
-                _ => page.next.as_ref(),
-            },
+            0 if unfollowable.is_some() => None,
+            0 => page.next.as_ref(),
             cut => {
                 output::say(&format!(
                     "note: {} sent {} calls for --limit {shown}; no cursor is given, as it would skip the {cut} not shown (use --all, or a larger --limit)",
@@ -314,14 +312,18 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
                 #[serde(skip_serializing_if = "Option::is_none")]
                 truncated: Option<usize>,
             }
-            return output::json(&Listed {
+            output::json(&Listed {
                 calls,
                 next_cursor: next.map(PageCursor::to_token),
                 total: page.total,
                 truncated: (cut > 0).then_some(cut),
-            });
+            })?;
+            return unfollowable.map_or(Ok(()), |error| Err(error.into()));
         }
         output::calls(calls, false)?;
+        if let Some(error) = unfollowable {
+            return Err(error.into());
+        }
         if let Some(next) = next {
             // A vendor filtering on voiceport's side serves pages that may match few calls,
             // or none: a short page is not the end.

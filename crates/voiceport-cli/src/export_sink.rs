@@ -74,12 +74,13 @@ impl Sink {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         // Created here, or there already: which, known without a race, by asking for a new
-        // file first.
+        // file first. A path that exists (or is a link to a file yet to be made) is opened
+        // as before, creating where the link points, and is never taken back.
         let (opened, created) = match options.clone().create_new(true).open(path) {
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-                (options.open(path), None)
+                (options.create(true).open(path), CreatedFile(None))
             }
-            opened => (opened, Some(path.clone())),
+            opened => (opened, CreatedFile(Some(path.clone()))),
         };
         let opened = opened.and_then(|file| Ok((file.try_clone()?, file)));
         let (file, handle) = opened.map_err(|e| Failure::Io(name.clone(), e))?;
@@ -112,7 +113,7 @@ impl Sink {
         }
         let header = header.filter(|_| !args.append || empty);
         let mut sink = Sink::new(Box::new(file), Some(handle), &name, extra);
-        sink.created = CreatedFile(created);
+        sink.created = created;
         Ok(sink.beginning_with(header, !args.append))
     }
 
@@ -136,8 +137,6 @@ impl Sink {
             return Ok(());
         }
         self.begun = true;
-        // Begun: the file is the export's now, whatever follows.
-        self.created.0 = None;
         if let (true, Some(file)) = (self.truncate, &self.file)
             && file.metadata()?.is_file()
         {
@@ -153,6 +152,8 @@ impl Sink {
             Some(file) => Some(file.metadata()?.len()),
             None => None,
         };
+        // Begun, its header written: the file is the export's now, whatever follows.
+        self.created.0 = None;
         Ok(())
     }
 

@@ -690,7 +690,9 @@ async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
     // Where there was no file, there is none after (not an empty one, with or without
     // --append): a script checking for it would take the export as started.
     let new = env.config.with_file_name("never-written.csv");
-    for (args, code) in refused {
+    // The merged export too, refused by one account's key once its output is open.
+    let merged: (&[&str], i32) = (&["export", "--providers", "rounded,refused"], 3);
+    for (args, code) in refused.into_iter().chain([merged]) {
         for append in [&[][..], &["--append"][..]] {
             let output = ["--format", "csv", "-o", new.to_str().unwrap()];
             let args = [args, append, &output].concat();
@@ -5988,19 +5990,36 @@ async fn a_walk_whose_next_cursor_is_too_long_offers_no_resume() {
     let text = stderr(&out);
     assert!(text.contains("too long to follow"), "{text}");
     assert!(!text.contains("--cursor"), "{text}");
-    // One page (no --all): the page is printed, and its cursor is neither printed nor
-    // given as JSON's `next_cursor`; the listing itself went well.
+    // One page (no --all): the page is printed, its cursor is neither printed nor given
+    // as JSON's `next_cursor`, and the listing fails as --all does (a null cursor and
+    // success would read as the last page).
     let out = run_with(&config, &["calls", "list"]).await;
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = stderr(&out);
-    assert!(text.contains("too long to follow"), "{text}");
+    assert!(text.contains("longer than the"), "{text}");
     assert!(!text.contains("--cursor"), "{text}");
     assert!(stdout(&out).contains("0e1d9985"), "{}", stdout(&out));
     let out = run_with(&config, &["calls", "list", "--json"]).await;
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(page["next_cursor"], serde_json::Value::Null, "{page}");
     assert_eq!(page["calls"].as_array().map(Vec::len), Some(1), "{page}");
+    // A token at the limit is given, as --all follows it (the length is the vendor's
+    // token's, not its JSON-wrapped cursor's).
+    let server = MockServer::start().await;
+    let at_limit = "2".repeat(voiceport_core::MAX_CURSOR_TOKEN_BYTES);
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
+            &["0e1d9985-2d47-435c-857f-86f21a87a093"],
+            Some(&at_limit),
+        )))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let out = run_with(&config, &["calls", "list", "--json"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(page["next_cursor"].is_string(), "at the limit, given");
 }
 
 /// A merged walk one of whose vendors answers the same call under new cursors stops on

@@ -470,7 +470,7 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// [`wait.timeout()`](crate::Wait::timeout), once a last look at the deadline finds the
     /// call still live ([`Wait::forever`](crate::Wait::forever): no limit).
     /// A look still running one poll interval after the deadline (a vendor slow to answer,
-    /// its retries) is given up too: the wait never outlasts `timeout` by more than that.
+    /// its retries) is given up too: the wait never outlasts its timeout by more than that.
     ///
     /// A look that fails with an error [worth trying again](Error::is_transient) (a
     /// vendor's 5xx or 429, a timeout, a dropped connection, once the HTTP client's own

@@ -15,6 +15,8 @@ use std::time::Duration;
 /// assert_eq!(wait.poll(), Duration::from_secs(5));
 /// assert_eq!(Wait::at_most(Duration::from_secs(60)).poll(), Wait::DEFAULT_POLL);
 /// assert_eq!(Wait::forever().timeout(), Duration::MAX);
+/// // Never faster than MIN_POLL: a zero would ask the vendor as fast as it answers.
+/// assert_eq!(Wait::forever().polling_every(Duration::ZERO).poll(), Wait::MIN_POLL);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[must_use]

@@ -1305,6 +1305,28 @@ async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
     );
 }
 
+/// An empty period (the two times swapped, or one instant) is refused before anything is
+/// sent: the mock expects no request.
+#[tokio::test]
+async fn usage_refuses_an_empty_period_before_sending() {
+    let api = api().await;
+    Mock::given(method("GET"))
+        .respond_with(json_response(200, "[]"))
+        .expect(0)
+        .mount(&api.server)
+        .await;
+    let hr = HappyRobot::from_config(&config(&api)).unwrap();
+    let start: chrono::DateTime<chrono::Utc> = "2026-08-01T00:00:00Z".parse().unwrap();
+    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    for period in [end..start, start..start] {
+        let err = hr.usage(period).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidRequest { message, .. } if message.contains("the period is empty")),
+            "{err:?}"
+        );
+    }
+}
+
 /// The organization id is needed only by a user of several organizations (the API
 /// reference's description of the header it marks required): without the option the
 /// report is asked for without the header.
@@ -1325,15 +1347,6 @@ async fn usage_without_an_organization_id_sends_no_organization_header() {
     let end = "2026-11-01T00:00:00Z".parse().unwrap();
     let hr = HappyRobot::from_config(&config).unwrap();
     assert!(hr.usage(start..end).await.unwrap().is_empty());
-    // An empty period (the two times swapped, or one instant) is refused before sending:
-    // the mock's one expected request is the one above.
-    for period in [end..start, start..start] {
-        let err = hr.usage(period).await.unwrap_err();
-        assert!(
-            matches!(&err, Error::InvalidRequest { message, .. } if message.contains("the period is empty")),
-            "{err:?}"
-        );
-    }
 
     // An id a header cannot carry (or a blank one) is refused when connecting, naming
     // the option, rather than at the first `usage`.

@@ -204,9 +204,17 @@ impl TryFrom<FaultSpec> for Fault {
             },
             "rate_limited" => {
                 let retry_after_secs = spec.retry_after_secs.unwrap_or(1.0);
-                let Ok(retry_after) = Duration::try_from_secs_f64(retry_after_secs) else {
+                if !(retry_after_secs.is_finite() && retry_after_secs >= 0.0) {
                     return Err("`retry_after_secs` must be a number of seconds ≥ 0".into());
+                }
+                let Ok(mut retry_after) = Duration::try_from_secs_f64(retry_after_secs) else {
+                    return Err("`retry_after_secs` is too long a wait".into());
                 };
+                // Rounded up, never down, to the nanosecond: the whole seconds sent are
+                // those of the fraction asked for (1e-10 is sent as 1, not 0).
+                if retry_after.as_secs_f64() < retry_after_secs {
+                    retry_after += Duration::from_nanos(1);
+                }
                 FaultKind::RateLimited { retry_after }
             }
             "delay" => match spec.delay_ms {
@@ -637,6 +645,25 @@ mod tests {
         }
     }
 
+    /// A wait asked for in seconds is never shortened: a fraction too small for a
+    /// nanosecond is still a wait (sent as `Retry-After: 1`), and one a nanosecond past a
+    /// whole second is sent as the next second.
+    #[test]
+    fn a_rate_limit_s_wait_is_rounded_up() {
+        let wait =
+            |secs: f64| match spec(json!({"fault": "rate_limited", "retry_after_secs": secs})) {
+                Ok(fault) => match fault.kind {
+                    FaultKind::RateLimited { retry_after } => retry_after,
+                    other => panic!("{other:?}"),
+                },
+                Err(err) => panic!("{secs}: {err}"),
+            };
+        assert!(wait(1e-10) > Duration::ZERO);
+        assert!(wait(2.000_000_000_1) > Duration::from_secs(2));
+        assert_eq!(wait(0.5), Duration::from_millis(500));
+        assert_eq!(wait(0.0), Duration::ZERO);
+    }
+
     #[test]
     fn delivery_faults_read_from_json_and_refuse_request_fields() {
         let delivery = |json: Value| -> Result<DeliveryFault, String> {
@@ -756,6 +783,10 @@ mod tests {
             (
                 json!({"fault": "rate_limited", "retry_after_secs": -1}),
                 "≥ 0",
+            ),
+            (
+                json!({"fault": "rate_limited", "retry_after_secs": 1e30}),
+                "too long a wait",
             ),
             (json!({"fault": "explode"}), "unknown `fault`"),
             (json!({"fault": "malformed", "vendr": "x"}), "unknown field"),

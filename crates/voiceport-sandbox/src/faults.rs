@@ -52,7 +52,7 @@ pub struct Fault {
     vendor: Option<ProviderKind>,
     method: Option<String>,
     path_contains: Option<String>,
-    kind: FaultKind,
+    pub(crate) kind: FaultKind,
     skip: u32,
     times: u32,
     after_handler: bool,
