@@ -1240,8 +1240,7 @@ async fn bare_lists_beyond_the_ceiling_are_decode_errors() {
     };
     let tags = hr.call_tags().await.unwrap_err();
     refused(tags, "call_tags", "more than 100000");
-    let start = "2026-08-01T00:00:00Z".parse().unwrap();
-    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    let (start, end) = usage_period();
     let usage = hr.usage(start..end).await.unwrap_err();
     refused(usage, "usage", "times its size in memory");
 }
@@ -1271,8 +1270,7 @@ async fn usage_goes_to_the_platform_api_with_the_organization_header() {
         .expect(1)
         .mount(&api.server)
         .await;
-    let start = "2026-08-01T00:00:00Z".parse().unwrap();
-    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    let (start, end) = usage_period();
     let usage = client(&api).usage(start..end).await.unwrap();
     assert_eq!(usage.len(), 1);
     assert_eq!(usage[0].calls, Some(412));
@@ -1281,22 +1279,33 @@ async fn usage_goes_to_the_platform_api_with_the_organization_header() {
     assert_eq!(usage[0].end_time(), Some(end));
 }
 
+/// The quarter the usage tests ask about.
+fn usage_period() -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let start = "2026-08-01T00:00:00Z".parse().unwrap();
+    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    (start, end)
+}
+
+/// A mock that fails the test if any request reaches it: for a refusal before sending.
+async fn expect_no_request(api: &voiceport_core::testing::http::VendorApi) {
+    Mock::given(method("GET"))
+        .respond_with(json_response(200, "[]"))
+        .expect(0)
+        .mount(&api.server)
+        .await;
+}
+
 /// A `base_url` of your own (a gateway, a mock) without a `usage_base_url`: the usage report
 /// is refused before anything is sent, rather than sending the key to the production
 /// platform host past the gateway.
 #[tokio::test]
 async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
     let api = api().await;
-    Mock::given(method("GET"))
-        .respond_with(json_response(200, "[]"))
-        .expect(0)
-        .mount(&api.server)
-        .await;
+    expect_no_request(&api).await;
     let mut config = config(&api);
     config.options.remove("usage_base_url");
     let hr = HappyRobot::from_config(&config).unwrap();
-    let start = "2026-08-01T00:00:00Z".parse().unwrap();
-    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    let (start, end) = usage_period();
     let err = hr.usage(start..end).await.unwrap_err();
     assert!(
         matches!(&err, Error::Config { field, message, .. }
@@ -1310,14 +1319,9 @@ async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
 #[tokio::test]
 async fn usage_refuses_an_empty_period_before_sending() {
     let api = api().await;
-    Mock::given(method("GET"))
-        .respond_with(json_response(200, "[]"))
-        .expect(0)
-        .mount(&api.server)
-        .await;
+    expect_no_request(&api).await;
     let hr = HappyRobot::from_config(&config(&api)).unwrap();
-    let start: chrono::DateTime<chrono::Utc> = "2026-08-01T00:00:00Z".parse().unwrap();
-    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    let (start, end) = usage_period();
     for period in [end..start, start..start] {
         let err = hr.usage(period).await.unwrap_err();
         assert!(
@@ -1343,8 +1347,7 @@ async fn usage_without_an_organization_id_sends_no_organization_header() {
         .await;
     let mut config = config(&api);
     config.options.remove("organization_id");
-    let start = "2026-08-01T00:00:00Z".parse().unwrap();
-    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    let (start, end) = usage_period();
     let hr = HappyRobot::from_config(&config).unwrap();
     assert!(hr.usage(start..end).await.unwrap().is_empty());
 
