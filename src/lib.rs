@@ -239,6 +239,11 @@ struct ReadmeDoctests;
 #[doc = include_str!("../docs/webhooks.md")]
 struct WebhookDocDoctests;
 
+/// The Rust examples of `docs/library.md`, compiled as the README's are.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+struct LibraryDocDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
