@@ -275,6 +275,16 @@ impl AdapterConfig for ProviderConfig {
                 *current = serde_json::Value::String(text.clone());
                 continue;
             }
+            // A table's keys are unique: a field read twice is an option given under its
+            // name and an alias of it (`agent_id` beside `use_case_id`), which serde names
+            // by the field alone.
+            let message = if message.starts_with("duplicate field") {
+                format!(
+                    "{message}: the option is set twice, under its name and another name it is read by (an alias such as `agent_id`): set it once"
+                )
+            } else {
+                message
+            };
             let keys = [vec!["options".to_owned()], keys].concat();
             return Err(env::locate(&self.path, self.from_env, keys, message));
         }

@@ -502,6 +502,29 @@ fn an_unknown_name_built_in_code_stays_on_one_line() {
     assert!(error.contains("\"a\\nb\""), "{error}");
 }
 
+/// An option given under its name and an alias of it is refused saying so, not only as
+/// serde's "duplicate field" of the name the user may not have written.
+#[test]
+fn an_option_given_under_two_of_its_names_is_refused_saying_so() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Options {
+        #[serde(alias = "agent_id")]
+        use_case_id: Option<String>,
+    }
+    let file = ProvidersFile::from_toml_str(
+        "[providers.h]\nkind = \"happyrobot\"\n[providers.h.options]\nagent_id = \"a\"\nuse_case_id = \"b\"\n",
+    )
+    .unwrap();
+    let (field, message) = config_error(file.default_provider().unwrap().options::<Options>());
+    assert_eq!(field, "providers.h.options", "{message}");
+    assert!(
+        message.contains("duplicate field `use_case_id`"),
+        "{message}"
+    );
+    assert!(message.contains("set it once"), "{message}");
+}
+
 /// A blank option would be sent to the vendor as it is (`override_agent_id: ""`): refused
 /// where it is written, in a file as in code.
 #[test]
