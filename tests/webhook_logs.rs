@@ -349,6 +349,21 @@ async fn secrets_never_reach_logs_or_debug() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         };
         assert!(line.contains(message), "{line}");
+        // The application's words at debug level only: they may quote a vendor's, which
+        // may quote a customer. Above it, the failure without them.
+        assert!(line.contains("DEBUG"), "{line}");
+        let logs = captured.text();
+        assert!(
+            logs.lines()
+                .any(|l| l.contains(message) && !l.contains("DEBUG")),
+            "the failure is said above debug level too: {logs}"
+        );
+        assert!(
+            !logs
+                .lines()
+                .any(|l| l.contains(error) && !l.contains("DEBUG")),
+            "{error:?} logged above debug level: {logs}"
+        );
         assert!(line.contains("provider_name=shared"), "{line}");
         assert!(
             line.contains(&format!("vendor_event=\"{event}\"")),

@@ -150,12 +150,13 @@ pub(super) fn deadline_after(start: Instant, wait: Duration) -> Instant {
 /// The answer to a delivery the application could not take: 503 when it stopped
 /// receiving, else 500; either way the vendor retries. The application's message is
 /// logged, not sent: it is the application's, not the vendor's business (a database's
-/// address, a query); logged as vendor text is (300 characters at most, control
-/// characters and a URL's path and query left out: an address may carry a password). A
-/// closed channel is a warning (ten a minute per provider, the rest at debug level); a
-/// handler's own failure is logged at
-/// `info`, as the handler that returned it may have said it already (`voiceport listen`
-/// does, and shows the receiver's warnings).
+/// address, a query). A closed channel is a warning (ten a minute per provider, the rest
+/// at debug level); a handler's own failure is logged at `info`, as the handler that
+/// returned it may have said it already (`voiceport listen` does, and shows the
+/// receiver's warnings). Its message only at `debug`, as vendor text is (300 characters at
+/// most, control characters and a URL's path and query left out: an address may carry a
+/// password): a handler's `?` on a voiceport error carries the vendor's words, which may
+/// quote a number called or what a customer said.
 pub(super) fn handler_failed(
     refusals: &Refusals,
     provider: &str,
@@ -168,7 +169,8 @@ pub(super) fn handler_failed(
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        tracing::info!(provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application did not take a webhook event");
+        tracing::info!(provider_name = %provider, vendor_event = shorten(vendor_event), "the application did not take a webhook event");
+        tracing::debug!(provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application did not take a webhook event: its message");
         let answer = "the application could not take the event: send it again";
         (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
@@ -323,7 +325,9 @@ impl Drop for HandlerRun {
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
                     let vendor_event = vendor_event_of(codec, &body);
-                    refusal!(refusals, trouble &provider, provider_name = %provider, vendor_event = shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    // Its message at debug level only, as above.
+                    refusal!(refusals, trouble &provider, provider_name = %provider, vendor_event = shorten(&vendor_event), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    tracing::debug!(provider_name = %provider, vendor_event = shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered: its message");
                 }
             }
         });
