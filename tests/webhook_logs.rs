@@ -169,6 +169,25 @@ async fn secrets_never_reach_logs_or_debug() {
         told.clone().any(|line| line.contains("14155550187")),
         "{unparsable:#?}"
     );
+    // A body that sends the provider's own secret back (as HappyRobot's calls repeat a use
+    // case's hook headers), broken just after it: the debug line quotes the body there,
+    // the secret hidden.
+    let echoing =
+        br#"{"message": {"type": "status-update", "server": {"secret": "vapi-shared-7d41c0e2"#
+            .to_vec();
+    let status = post("shared", shared.sign(&echoing, Utc::now()), echoing).await;
+    assert_eq!(status, 400);
+    let logs = captured.text();
+    let quoted = (logs.lines())
+        .filter(|l| l.contains("DEBUG") && l.contains("does not parse") && l.contains("\"server\""))
+        .collect::<Vec<_>>();
+    assert!(!quoted.is_empty(), "the body is quoted: {logs}");
+    assert!(
+        quoted
+            .iter()
+            .all(|l| !l.contains("vapi-shared-7d41c0e2") && l.contains("[REDACTED]")),
+        "{quoted:#?}"
+    );
 
     // A flood of forgeries is warned of ten times a minute per provider, the rest at debug
     // level: `sales` has refused three deliveries above, and now fifteen more.

@@ -357,6 +357,16 @@ impl ReceiverBuilder<'_> {
                 None => None,
             };
             let window = Arc::new(Mutex::new(self.window_for(&verifier)));
+            // Read already by the verifier, which refused it were it unreadable.
+            let secret = (config.webhook.as_ref())
+                .and_then(|table| table.resolve_secret("webhook").ok().flatten());
+            let secret_mask = secret
+                .map(|secret| {
+                    voiceport_core::SecretMask::new(voiceport_core::ExposeSecret::expose_secret(
+                        &secret,
+                    ))
+                })
+                .unwrap_or_default();
             endpoints.insert(
                 name.clone(),
                 Endpoint {
@@ -367,6 +377,7 @@ impl ReceiverBuilder<'_> {
                     reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
                     window,
                     unverified: Arc::new(Semaphore::new(self.budget_kib(self.unverified_budget))),
+                    secret_mask,
                 },
             );
         }

@@ -39,6 +39,9 @@ pub(super) struct Endpoint {
     /// The KiB that its bodies not yet verified and decoded may still take (and, where it
     /// verifies nothing, its bodies being handled too).
     pub(super) unverified: Arc<Semaphore>,
+    /// Hides its webhook secret in what its errors quote of a body (a vendor may send the
+    /// secret back: HappyRobot's calls repeat a use case's hook headers).
+    pub(super) secret_mask: voiceport_core::SecretMask,
 }
 
 pub(super) struct Shared {
@@ -301,7 +304,11 @@ impl Unaccepted {
                 // number), which a log kept at `warn` should not hold.
                 let path = error.json_path().unwrap_or_default();
                 refusal!(shared.refusals, provider, provider_name = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
-                tracing::debug!(provider_name = %provider, %error, "webhook body does not parse");
+                let quoted = match shared.endpoints.get(provider) {
+                    Some(endpoint) => error.clone().masked(&endpoint.secret_mask),
+                    None => error.clone(),
+                };
+                tracing::debug!(provider_name = %provider, error = %quoted, "webhook body does not parse");
                 // The answer says where too, not the body quoted back: a vendor shows its
                 // receivers' answers in its own dashboards and logs.
                 let answer = match path {

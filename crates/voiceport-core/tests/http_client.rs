@@ -909,6 +909,64 @@ async fn a_key_the_vendor_echoes_is_masked_in_every_error_and_body() {
     assert_eq!(value["note"], "your key is [REDACTED]");
 }
 
+/// The provider's webhook secret is hidden as the key is: HappyRobot's calls repeat the
+/// headers configured on a use case's hooks, and an error quoting the body beside them
+/// would quote it. In a 2xx body before anything reads it, and in an error's text.
+#[tokio::test]
+async fn a_webhook_secret_the_vendor_sends_back_is_hidden_as_the_key_is() {
+    const HOOK_SECRET: &str = "whk_live_7Qm2Lx9Pz4";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/calls/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+            r#"{{"id": "1", "use_case": {{"hooks": [{{"headers": [{{"key": "x-hook-token", "value": "{HOOK_SECRET}"}}]}}]}}}}"#
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calls/2"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "message": format!("hook header value {HOOK_SECRET} is not allowed")
+        })))
+        .mount(&server)
+        .await;
+    let mut config = ProviderConfig::new(ProviderKind::HappyRobot)
+        .with_api_key("hr-key-3b8f61c2")
+        .with_base_url(server.uri());
+    config.webhook = Some(
+        toml::from_str(&format!(
+            "verify = \"header\"\nheader = \"x-hook-token\"\nsecret = \"{HOOK_SECRET}\"\n"
+        ))
+        .unwrap(),
+    );
+    let client = config
+        .http_client("https://unused.example", AuthStyle::Bearer)
+        .unwrap();
+    let response = (client.send(Request::get(Operation::GetCall, ["calls", "1"])))
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&response.body);
+    assert!(!body.contains(HOOK_SECRET), "{body}");
+    assert!(body.contains("[REDACTED]"), "{body}");
+    let err = (client.send(Request::get(Operation::GetCall, ["calls", "2"])))
+        .await
+        .unwrap_err();
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains(HOOK_SECRET), "{text}");
+    }
+    // Without a webhook table, nothing else is hidden: the same body comes as it was.
+    let plain = ProviderConfig::new(ProviderKind::HappyRobot)
+        .with_api_key("hr-key-3b8f61c2")
+        .with_base_url(server.uri());
+    let client = plain
+        .http_client("https://unused.example", AuthStyle::Bearer)
+        .unwrap();
+    let response = (client.send(Request::get(Operation::GetCall, ["calls", "1"])))
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&response.body).contains(HOOK_SECRET));
+}
+
 #[tokio::test]
 async fn a_body_announced_over_the_cap_is_refused_before_it_is_read() {
     // Announces 10^15 bytes, then sends nothing: a reader that waited for the body would

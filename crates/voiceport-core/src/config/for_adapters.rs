@@ -219,7 +219,18 @@ impl AdapterConfig for ProviderConfig {
             auth,
             self.http_settings()?,
         )?;
-        Ok(client.with_provider_name(self.name()))
+        let mut client = client.with_provider_name(self.name());
+        // The webhook secret, where one is set and can be read, is hidden as the key is:
+        // a vendor may send it back (HappyRobot's calls repeat a use case's hook headers).
+        // One that cannot be read is the receiver's to refuse, not this connection's.
+        let webhook_secret = (self.webhook.as_ref())
+            .and_then(|webhook| webhook.resolve_secret("webhook").ok().flatten());
+        if let Some(secret) = webhook_secret {
+            client = client.also_hiding(crate::SecretMask::new(
+                secrecy::ExposeSecret::expose_secret(&secret),
+            ));
+        }
+        Ok(client)
     }
 
     fn second_base_url(&self, raw: &str, field: &str) -> Result<url::Url> {

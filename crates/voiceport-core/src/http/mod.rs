@@ -74,6 +74,8 @@ pub struct HttpClient {
     inner: Arc<Inner>,
     /// The name the provider is configured under (`sales`), for the request span.
     provider_name: Option<Arc<str>>,
+    /// Secrets other than the key hidden as it is ([`also_hiding`](Self::also_hiding)).
+    hidden: Arc<[crate::SecretMask]>,
 }
 
 #[derive(Debug)]
@@ -154,6 +156,7 @@ impl HttpClient {
                 settings,
             }),
             provider_name: None,
+            hidden: Arc::from([]),
         })
     }
 
@@ -169,6 +172,20 @@ impl HttpClient {
     #[must_use]
     pub fn with_provider_name(mut self, name: Option<&str>) -> Self {
         self.provider_name = name.map(Arc::from);
+        self
+    }
+
+    /// The same client, hiding `mask`'s secret as it hides the key: in every answer's body
+    /// before anything reads it, and in every error it returns. For a secret of the
+    /// account's that the vendor may send back (a webhook secret: HappyRobot's calls repeat
+    /// the headers configured on a use case's hooks).
+    /// [`AdapterConfig::http_client`](crate::adapter::AdapterConfig::http_client) hides
+    /// the provider's webhook secret so.
+    #[must_use]
+    pub fn also_hiding(mut self, mask: crate::SecretMask) -> Self {
+        let mut hidden = self.hidden.to_vec();
+        hidden.push(mask);
+        self.hidden = Arc::from(hidden);
         self
     }
 
@@ -286,6 +303,7 @@ impl HttpClient {
             false => Vec::new(),
         };
         let masks: Vec<&crate::SecretMask> = std::iter::once(self.inner.auth.mask())
+            .chain(self.hidden.iter())
             .chain(&url_masks)
             .collect();
         let mask = |error: Error| masks.iter().fold(error, |error, mask| error.masked(mask));
