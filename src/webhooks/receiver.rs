@@ -9,7 +9,9 @@ use axum::Router;
 use axum::routing::post;
 use tokio::sync::{Semaphore, mpsc};
 use voiceport_core::Result;
-use voiceport_core::webhook::{DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, Scheme, Verifier};
+use voiceport_core::webhook::{
+    DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, Scheme, Verifier, WebhookConfig,
+};
 
 use super::delivery::{Delivery, Handler, HandlerError, HandlerResult};
 use super::refusals::Refusals;
@@ -357,16 +359,7 @@ impl ReceiverBuilder<'_> {
                 None => None,
             };
             let window = Arc::new(Mutex::new(self.window_for(&verifier)));
-            // Read already by the verifier, which refused it were it unreadable.
-            let secret = (config.webhook.as_ref())
-                .and_then(|table| table.resolve_secret("webhook").ok().flatten());
-            let secret_mask = secret
-                .map(|secret| {
-                    voiceport_core::SecretMask::new(voiceport_core::ExposeSecret::expose_secret(
-                        &secret,
-                    ))
-                })
-                .unwrap_or_default();
+            let secret_mask = config.webhook.as_ref().and_then(WebhookConfig::secret_mask);
             endpoints.insert(
                 name.clone(),
                 Endpoint {

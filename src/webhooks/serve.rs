@@ -41,7 +41,7 @@ pub(super) struct Endpoint {
     pub(super) unverified: Arc<Semaphore>,
     /// Hides its webhook secret in what its errors quote of a body (a vendor may send the
     /// secret back: HappyRobot's calls repeat a use case's hook headers).
-    pub(super) secret_mask: voiceport_core::SecretMask,
+    pub(super) secret_mask: Option<voiceport_core::SecretMask>,
 }
 
 pub(super) struct Shared {
@@ -282,9 +282,39 @@ async fn decode(endpoint: &Endpoint, body: &Bytes) -> Result<CallEvent, Unaccept
     let codec = endpoint.codec;
     let decoding =
         move |json: &Bytes| voiceport_core::sharing_body(json, || codec.decode_webhook(json));
-    decode_off_runtime(endpoint.kind, Operation::ParseWebhook, json, decoding)
+    let decoded = decode_off_runtime(
+        endpoint.kind,
+        Operation::ParseWebhook,
+        json.clone(),
+        decoding,
+    );
+    decoded
         .await
-        .map_err(Unaccepted::Unparsable)
+        .map_err(|error| Unaccepted::Unparsable(quoting_no_secret(endpoint, &json, error)))
+}
+
+/// The decode `error` of `json`, or, where the body holds the endpoint's secret, that of
+/// the body with the secret hidden: the error quotes the body around where it breaks, cut
+/// short, and a secret cut across the excerpt's start would no longer match a mask laid
+/// over the error after. Decoded again only then, and only on this failing path.
+fn quoting_no_secret(
+    endpoint: &Endpoint,
+    json: &Bytes,
+    error: voiceport_core::Error,
+) -> voiceport_core::Error {
+    let Some(mask) = &endpoint.secret_mask else {
+        return error;
+    };
+    match mask.mask_bytes(json) {
+        std::borrow::Cow::Owned(hidden) => {
+            let hidden = Bytes::from(hidden);
+            let codec = endpoint.codec;
+            (voiceport_core::sharing_body(&hidden, || codec.decode_webhook(&hidden)))
+                .err()
+                .unwrap_or(error)
+        }
+        std::borrow::Cow::Borrowed(_) => error,
+    }
 }
 
 /// Why a body read whole was not taken.
@@ -304,11 +334,8 @@ impl Unaccepted {
                 // number), which a log kept at `warn` should not hold.
                 let path = error.json_path().unwrap_or_default();
                 refusal!(shared.refusals, provider, provider_name = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
-                let quoted = match shared.endpoints.get(provider) {
-                    Some(endpoint) => error.clone().masked(&endpoint.secret_mask),
-                    None => error.clone(),
-                };
-                tracing::debug!(provider_name = %provider, error = %quoted, "webhook body does not parse");
+                // Its secret already hidden where the body holds it (`quoting_no_secret`).
+                tracing::debug!(provider_name = %provider, %error, "webhook body does not parse");
                 // The answer says where too, not the body quoted back: a vendor shows its
                 // receivers' answers in its own dashboards and logs.
                 let answer = match path {

@@ -954,6 +954,19 @@ async fn a_webhook_secret_the_vendor_sends_back_is_hidden_as_the_key_is() {
     for text in [err.to_string(), format!("{err:?}")] {
         assert!(!text.contains(HOOK_SECRET), "{text}");
     }
+    // A secret too short to tell from the vendor's own words (`status`, `id`) is not
+    // hidden: it would rewrite them.
+    let mut short = ProviderConfig::new(ProviderKind::HappyRobot)
+        .with_api_key("hr-key-3b8f61c2")
+        .with_base_url(server.uri());
+    short.webhook = Some(toml::from_str("header = \"x-hook-token\"\nsecret = \"id\"\n").unwrap());
+    let client = short
+        .http_client("https://unused.example", AuthStyle::Bearer)
+        .unwrap();
+    let response = (client.send(Request::get(Operation::GetCall, ["calls", "1"])))
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&response.body).starts_with(r#"{"id": "1""#));
     // Without a webhook table, nothing else is hidden: the same body comes as it was.
     let plain = ProviderConfig::new(ProviderKind::HappyRobot)
         .with_api_key("hr-key-3b8f61c2")

@@ -1286,22 +1286,13 @@ fn usage_period() -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Ut
     (start, end)
 }
 
-/// A mock that fails the test if any request reaches it: for a refusal before sending.
-async fn expect_no_request(api: &voiceport_core::testing::http::VendorApi) {
-    Mock::given(method("GET"))
-        .respond_with(json_response(200, "[]"))
-        .expect(0)
-        .mount(&api.server)
-        .await;
-}
-
 /// A `base_url` of your own (a gateway, a mock) without a `usage_base_url`: the usage report
 /// is refused before anything is sent, rather than sending the key to the production
 /// platform host past the gateway.
 #[tokio::test]
 async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
     let api = api().await;
-    expect_no_request(&api).await;
+    api.expect_nothing_sent().await;
     let mut config = config(&api);
     config.options.remove("usage_base_url");
     let hr = HappyRobot::from_config(&config).unwrap();
@@ -1319,7 +1310,7 @@ async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
 #[tokio::test]
 async fn usage_refuses_an_empty_period_before_sending() {
     let api = api().await;
-    expect_no_request(&api).await;
+    api.expect_nothing_sent().await;
     let hr = HappyRobot::from_config(&config(&api)).unwrap();
     let (start, end) = usage_period();
     for period in [end..start, start..start] {

@@ -220,15 +220,13 @@ impl AdapterConfig for ProviderConfig {
             self.http_settings()?,
         )?;
         let mut client = client.with_provider_name(self.name());
-        // The webhook secret, where one is set and can be read, is hidden as the key is:
-        // a vendor may send it back (HappyRobot's calls repeat a use case's hook headers).
-        // One that cannot be read is the receiver's to refuse, not this connection's.
-        let webhook_secret = (self.webhook.as_ref())
-            .and_then(|webhook| webhook.resolve_secret("webhook").ok().flatten());
-        if let Some(secret) = webhook_secret {
-            client = client.also_hiding(crate::SecretMask::new(
-                secrecy::ExposeSecret::expose_secret(&secret),
-            ));
+        // The webhook secret is hidden as the key is: a vendor may send it back.
+        if let Some(mask) = self
+            .webhook
+            .as_ref()
+            .and_then(crate::webhook::WebhookConfig::secret_mask)
+        {
+            client = client.also_hiding(mask);
         }
         Ok(client)
     }

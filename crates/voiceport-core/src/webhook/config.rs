@@ -253,6 +253,18 @@ impl WebhookConfig {
         })
     }
 
+    /// What hides this table's secret in what a vendor sends back (HappyRobot's calls
+    /// repeat the headers configured on a use case's hooks): `None` when no secret is set
+    /// or it cannot be read (the receiver refuses such a table itself), and for a secret of
+    /// fewer than 8 characters, which a mask would find in the vendor's own words (`"id"`,
+    /// a status) and rewrite them.
+    pub fn secret_mask(&self) -> Option<crate::SecretMask> {
+        let secret = self.resolve_secret("webhook").ok().flatten()?;
+        let secret = secrecy::ExposeSecret::expose_secret(&secret);
+        (secret.chars().count() >= crate::secret_mask::MASK_ANYWHERE_FROM)
+            .then(|| crate::SecretMask::new(secret))
+    }
+
     /// The secret: `secret`, or the variable `secret_env` names (both set is an error: which
     /// is meant cannot be told). `field` is the config path of this table
     /// (`providers.support.webhook`), for the error.
