@@ -930,22 +930,25 @@ async fn a_webhook_secret_the_vendor_sends_back_is_hidden_as_the_key_is() {
         })))
         .mount(&server)
         .await;
-    let mut config = ProviderConfig::new(ProviderKind::HappyRobot)
-        .with_api_key("hr-key-3b8f61c2")
-        .with_base_url(server.uri());
-    config.webhook = Some(
-        toml::from_str(&format!(
-            "verify = \"header\"\nheader = \"x-hook-token\"\nsecret = \"{HOOK_SECRET}\"\n"
-        ))
-        .unwrap(),
-    );
-    let client = config
-        .http_client("https://unused.example", AuthStyle::Bearer)
-        .unwrap();
-    let response = (client.send(Request::get(Operation::GetCall, ["calls", "1"])))
-        .await
-        .unwrap();
-    let body = String::from_utf8_lossy(&response.body);
+    // A client of a HappyRobot account with `webhook` as its webhook table, if any.
+    let client_with = |webhook: Option<String>| {
+        let mut config = ProviderConfig::new(ProviderKind::HappyRobot)
+            .with_api_key("hr-key-3b8f61c2")
+            .with_base_url(server.uri());
+        config.webhook = webhook.map(|table| toml::from_str(&table).unwrap());
+        (config.http_client("https://unused.example", AuthStyle::Bearer)).unwrap()
+    };
+    // The body of call 1 as `client` reads it.
+    let body_of = async |client: &HttpClient| {
+        let response = (client.send(Request::get(Operation::GetCall, ["calls", "1"])))
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&response.body).into_owned()
+    };
+    let client = client_with(Some(format!(
+        "verify = \"header\"\nheader = \"x-hook-token\"\nsecret = \"{HOOK_SECRET}\"\n"
+    )));
+    let body = body_of(&client).await;
     assert!(!body.contains(HOOK_SECRET), "{body}");
     assert!(body.contains("[REDACTED]"), "{body}");
     let err = (client.send(Request::get(Operation::GetCall, ["calls", "2"])))
@@ -956,28 +959,10 @@ async fn a_webhook_secret_the_vendor_sends_back_is_hidden_as_the_key_is() {
     }
     // A secret too short to tell from the vendor's own words (`status`, `id`) is not
     // hidden: it would rewrite them.
-    let mut short = ProviderConfig::new(ProviderKind::HappyRobot)
-        .with_api_key("hr-key-3b8f61c2")
-        .with_base_url(server.uri());
-    short.webhook = Some(toml::from_str("header = \"x-hook-token\"\nsecret = \"id\"\n").unwrap());
-    let client = short
-        .http_client("https://unused.example", AuthStyle::Bearer)
-        .unwrap();
-    let response = (client.send(Request::get(Operation::GetCall, ["calls", "1"])))
-        .await
-        .unwrap();
-    assert!(String::from_utf8_lossy(&response.body).starts_with(r#"{"id": "1""#));
+    let short = client_with(Some("header = \"x-hook-token\"\nsecret = \"id\"\n".into()));
+    assert!(body_of(&short).await.starts_with(r#"{"id": "1""#));
     // Without a webhook table, nothing else is hidden: the same body comes as it was.
-    let plain = ProviderConfig::new(ProviderKind::HappyRobot)
-        .with_api_key("hr-key-3b8f61c2")
-        .with_base_url(server.uri());
-    let client = plain
-        .http_client("https://unused.example", AuthStyle::Bearer)
-        .unwrap();
-    let response = (client.send(Request::get(Operation::GetCall, ["calls", "1"])))
-        .await
-        .unwrap();
-    assert!(String::from_utf8_lossy(&response.body).contains(HOOK_SECRET));
+    assert!(body_of(&client_with(None)).await.contains(HOOK_SECRET));
 }
 
 #[tokio::test]
