@@ -20,8 +20,8 @@ use crate::interrupts::StopSignal;
 use crate::page_writer::PageWriter;
 use crate::progress::Progress;
 use crate::walk::{
-    Said, interrupted_walk, output_closed_on_interrupt, printed_despite, unless_interrupted,
-    unwritten, walk_complete, walk_failure,
+    ResumePoint, Said, output_closed_on_interrupt, printed_despite, unless_interrupted, unwritten,
+    walk_complete, walk_failure,
 };
 use crate::{Failure, Outcome, config, output, values};
 
@@ -353,7 +353,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     }
     // Every page is printed as it arrives (JSON Lines with --json): a failure on page N
     // loses nothing already fetched, and says where to resume.
-    let mut resume = query.cursor.clone();
+    let mut resume = ResumePoint::starting_at(query.cursor.as_ref());
     let mut pages = provider.pages(query);
     // The columns whose widths are known before any row are that wide from the start, so
     // that a later page's rows do not shift them (as in a merged walk).
@@ -367,13 +367,12 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
             // The last page was printed (it named no next): the walk is complete.
-            if walk_complete(count, resume.is_none()) {
+            if walk_complete(count, resume.is_end()) {
                 break;
             }
             // Every page printed is whole: the walk resumes after them.
             progress.finish();
-            let token = resume.as_ref().map(PageCursor::to_token);
-            let interrupted = interrupted_walk(count, token.as_deref(), Said::LISTED);
+            let interrupted = resume.interrupted(count, Said::LISTED);
             if !json {
                 // The header at least, when no row came yet.
                 return Err(printed_despite(interrupted, || table.finish()));
@@ -385,7 +384,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             Ok(None) => break,
             Err(error) => {
                 progress.finish();
-                return Err(walk_failure(error, count, resume.as_ref(), Said::LISTED));
+                return Err(walk_failure(error, count, resume.cursor(), Said::LISTED));
             }
         };
         let written = if json {
@@ -399,12 +398,12 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             return Err(unwritten(
                 failure,
                 count,
-                resume.map(|c| c.to_token()),
+                resume.cursor().map(PageCursor::to_token),
                 Said::LISTED,
             ));
         }
         count += page.calls.len();
-        resume = page.next.clone();
+        resume.past(provider.kind(), page.next.as_ref());
         progress.show(count, page.total);
     }
     progress.finish();
@@ -567,23 +566,19 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     let writer = PageWriter::start(Sink::open(&args, header, start)?, args.format);
     let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
-    let mut resume = query.cursor.clone();
+    let mut resume = ResumePoint::starting_at(query.cursor.as_ref());
     let mut pages = provider.pages(query);
     let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
             // The last page was handed over (it named no next): the export is complete.
-            if walk_complete(count, resume.is_none()) {
+            if walk_complete(count, resume.is_end()) {
                 break;
             }
             // The pages handed over are written whole, and resumed after.
             let extra = writer.finish().await.map_err(output_closed_on_interrupt)?;
             progress.finish();
-            return Err(interrupted_walk(
-                count,
-                resume.as_ref().map(PageCursor::to_token).as_deref(),
-                Said::exported(extra),
-            ));
+            return Err(resume.interrupted(count, Said::exported(extra)));
         };
         let page = match next {
             Ok(Some(page)) => page,
@@ -595,13 +590,13 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
                 return Err(walk_failure(
                     error,
                     count,
-                    resume.as_ref(),
+                    resume.cursor(),
                     Said::exported(extra),
                 ));
             }
         };
         count += page.calls.len();
-        resume = page.next.clone();
+        resume.past(provider.kind(), page.next.as_ref());
         progress.show(count, page.total);
         if !writer.write(page).await {
             // The writer failed; `finish` says how.

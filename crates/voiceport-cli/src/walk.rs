@@ -1,7 +1,8 @@
 //! What a walk over calls (`calls list --all`, `export`) says when it stops short: a
 //! failure, an interruption or an output that cannot be written, and where to resume.
 
-use voiceport::PageCursor;
+use voiceport::{PageCursor, ProviderKind};
+use voiceport_core::SeenCursors;
 
 use crate::cli::ExportArgs;
 use crate::interrupts::StopSignal;
@@ -113,6 +114,64 @@ pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, said: Said<'_
     })
 }
 
+/// Where a one-provider walk resumes: at the next cursor of the last page it handed on,
+/// judged as the page walk judges it ([`SeenCursors`]). A cursor the walk will refuse (one
+/// it followed already, one too long to follow) resumes nothing: the walk fails on it when
+/// it asks for the next page, and a Ctrl-C that comes first must not offer it either.
+#[derive(Debug)]
+pub(crate) struct ResumePoint {
+    seen: SeenCursors,
+    /// The cursor after the pages handed on (`None`: the last page was), or why there is
+    /// none to follow.
+    at: Result<Option<PageCursor>, &'static str>,
+}
+
+impl ResumePoint {
+    /// Before a walk's first page: at `cursor`, the `--cursor` it begins at, if any.
+    pub(crate) fn starting_at(cursor: Option<&PageCursor>) -> Self {
+        ResumePoint {
+            seen: SeenCursors::starting_at(cursor),
+            at: Ok(cursor.cloned()),
+        }
+    }
+
+    /// Past a page handed on whose next cursor (of `kind`'s vendor) is `next`.
+    pub(crate) fn past(&mut self, kind: ProviderKind, next: Option<&PageCursor>) {
+        self.at = match next.map(|next| (next, self.seen.follow(kind, next))) {
+            None => Ok(None),
+            Some((next, Ok(true))) => Ok(Some(next.clone())),
+            Some((_, Ok(false))) => Err("the vendor's cursors came round again"),
+            Some((_, Err(_))) => Err("the vendor's next cursor is too long to follow"),
+        };
+    }
+
+    /// The cursor to resume at, when there is one to follow.
+    pub(crate) fn cursor(&self) -> Option<&PageCursor> {
+        self.at.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// Whether the last page handed on named no next (or, before any page, the walk
+    /// began at no cursor).
+    pub(crate) fn is_end(&self) -> bool {
+        matches!(self.at, Ok(None))
+    }
+
+    /// What the walk says when a Ctrl-C stops it after `count` calls (`said`).
+    pub(crate) fn interrupted(&self, count: usize, said: Said<'_>) -> Failure {
+        match self.at {
+            Err(why) => Failure::Interrupted(format!(
+                "{count} calls were {}; {why}, so the walk cannot go further",
+                said.done
+            )),
+            Ok(_) => interrupted_walk(
+                count,
+                self.cursor().map(PageCursor::to_token).as_deref(),
+                said,
+            ),
+        }
+    }
+}
+
 /// How a walk that stopped short says so: what it did with its calls (`calls list` printed
 /// them; an export wrote them, to a file or standard output), and what the command that
 /// resumes it adds to `--cursor …` (`extra`: an export's [`resume_extra`]).
@@ -189,6 +248,44 @@ pub(crate) fn resume_extra(args: &ExportArgs) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token(text: &str) -> PageCursor {
+        PageCursor::Token {
+            token: text.to_owned(),
+        }
+    }
+
+    /// A walk resumes at the next cursor of its last page, unless the walk would refuse
+    /// it: one it followed already (the one it began at included), one too long.
+    #[test]
+    fn a_resume_point_offers_only_a_cursor_the_walk_would_follow() {
+        let kind = ProviderKind::Rounded;
+        let interrupted = |point: &ResumePoint| match point.interrupted(5, Said::LISTED) {
+            Failure::Interrupted(message) => message,
+            other => panic!("{other:?}"),
+        };
+        let mut point = ResumePoint::starting_at(Some(&token("A")));
+        assert_eq!(point.cursor(), Some(&token("A")));
+        assert!(!point.is_end());
+        point.past(kind, Some(&token("B")));
+        assert_eq!(point.cursor(), Some(&token("B")));
+        assert!(interrupted(&point).contains("--cursor"));
+        // Back to the cursor it began at.
+        point.past(kind, Some(&token("A")));
+        assert_eq!(point.cursor(), None);
+        assert!(!point.is_end(), "refused is not the end");
+        let message = interrupted(&point);
+        assert!(message.contains("came round again"), "{message}");
+        assert!(!message.contains("--cursor"), "{message}");
+        let huge = "2".repeat(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1);
+        point.past(kind, Some(&token(&huge)));
+        let message = interrupted(&point);
+        assert!(message.contains("too long to follow"), "{message}");
+        assert!(!message.contains("--cursor"), "{message}");
+        point.past(kind, None);
+        assert!(point.is_end());
+        assert_eq!(ResumePoint::starting_at(None).cursor(), None);
+    }
 
     /// A Ctrl-C after the last page (it named no next) ends a walk that printed calls as
     /// complete; before any call, or with a next page, it is an interruption.

@@ -5968,6 +5968,88 @@ async fn a_walk_whose_cursors_come_round_offers_no_resume() {
     }
 }
 
+/// A Ctrl-C that comes while a walk prints the page whose next cursor the walk will refuse
+/// (one it followed already, one too long to follow) offers no resume either: the walk
+/// would have failed on that cursor at the next page, and resuming at it goes round again
+/// (or cannot be typed). The page is larger than a pipe holds and standard output is not
+/// read until the Ctrl-C is sent, so the signal comes while the page is being written,
+/// before the walk asks for more. (An export hands its pages to a writer of its own, so a
+/// full pipe does not hold its walk at that point; it keeps its resume point as the
+/// listing does, tested in the CLI's `walk` module.)
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_after_a_page_whose_next_cursor_is_refused_offers_no_resume() {
+    use std::io::Read;
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    const NEXT: &str = "2026-03-23T17:51:03Z";
+    // 600 calls print well over the 64 KiB a Linux pipe holds.
+    let ids: Vec<String> = (0..600)
+        .map(|n| format!("0e1d9985-2d47-435c-857f-{n:012}"))
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let huge = "2".repeat(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1);
+    let cases = [
+        ("came round again", Some(NEXT)),
+        ("too long to follow", Some(huge.as_str())),
+    ];
+    for (said, second_next) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(query_param_is_missing("cursor"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
+                &["8560ad9d-f4de-4f2d-8053-1369bba94bd0"],
+                Some(NEXT),
+            )))
+            .mount(&server)
+            .await;
+        // The second page names itself as the next, or a cursor too long.
+        Mock::given(method("GET"))
+            .and(query_param("cursor", NEXT))
+            .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&ids, second_next)))
+            .mount(&server)
+            .await;
+        let config = vendor_config("rounded", &server.uri(), "");
+        let mut child = spawn_piped(&config, &["calls", "list", "--all", "--json"]);
+        let mut stdout = child.stdout.take().unwrap();
+        // Read until the second page has begun to print; what is left of it fills
+        // the pipe, and the walk waits there.
+        let (stdout, seen) = tokio::task::spawn_blocking(move || {
+            let mut seen = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !String::from_utf8_lossy(&seen).contains(ids_first()) {
+                match stdout.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => seen.extend_from_slice(&chunk[..read]),
+                }
+            }
+            (stdout, seen)
+        })
+        .await
+        .unwrap();
+        assert!(
+            String::from_utf8_lossy(&seen).contains(ids_first()),
+            "{said}: the second page never began"
+        );
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        child.stdout = Some(stdout);
+        let out = wait_output(child).await;
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(130), "{said}: {text}");
+        assert!(text.contains(said), "{said}: {text}");
+        assert!(!text.contains("--cursor"), "{said}: {text}");
+    }
+
+    /// The first call of the second page, as printed.
+    fn ids_first() -> &'static str {
+        "0e1d9985-2d47-435c-857f-000000000000"
+    }
+}
+
 /// A walk whose vendor hands back a next cursor too long to follow prints what it got and
 /// offers no resume: the cursor that would resume is the one refused, and would not fit a
 /// command line.
