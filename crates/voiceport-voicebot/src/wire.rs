@@ -328,6 +328,25 @@ pub(crate) struct CostBreakdown {
     pub(crate) chat: Option<f64>,
     #[serde(default, deserialize_with = "amount")]
     pub(crate) total: Option<f64>,
+    /// What the post-call analysis cost, part of `total`.
+    #[serde(rename = "analysisCostBreakdown")]
+    pub(crate) analysis_cost_breakdown: Option<AnalysisCostBreakdown>,
+}
+
+/// `costBreakdown.analysisCostBreakdown`: each analysis the call ran, USD (its token counts
+/// are not read). Vapi's schema names the costs; `structuredOutput` is its newest.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "an analysis cost breakdown object")]
+pub(crate) struct AnalysisCostBreakdown {
+    #[serde(default, deserialize_with = "amount")]
+    pub(crate) summary: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
+    pub(crate) structured_data: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
+    pub(crate) success_evaluation: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
+    pub(crate) structured_output: Option<f64>,
 }
 
 /// One item of `costs[]`, by `type` (`transport`, `transcriber`, `model`, `voice`, `vapi`,

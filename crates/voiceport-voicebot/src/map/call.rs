@@ -525,12 +525,13 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
-/// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`, each named as
-/// its part of the breakdown: `transcriber` is `stt`, `model` `llm`, `voice` `tts`), with the
-/// `costs[]` items it has no part for (`analysis`, `voicemail-detection`,
-/// `knowledge-base` …) beside its parts, so that the breakdown adds up to the total; each
-/// item in its [`category`]. Every amount is checked, used or not: a negative or non-finite
-/// one is left out with a warning. `None` when no amount is left.
+/// breakdown from `costBreakdown` (its `analysisCostBreakdown` summed as its `analysis`
+/// part; else from `costs[]`, summed per `type`, each named as its part of the breakdown:
+/// `transcriber` is `stt`, `model` `llm`, `voice` `tts`), with the `costs[]` items it has no
+/// part for (`voicemail-detection`, `knowledge-base` …) beside its parts, so that the
+/// breakdown adds up to the total; each item in its [`category`]. Every amount is checked,
+/// used or not: a negative or non-finite one is left out with a warning. `None` when no
+/// amount is left.
 fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     let total = read_amount_at(call, wire.cost, || field_path(at, "cost"));
     let mut from_breakdown = Vec::new();
@@ -549,6 +550,26 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
             let field = || field_path(at, &format!("costBreakdown.{component}"));
             if let Some(amount) = read_amount_at(call, amount, field) {
                 from_breakdown.push(CostItem::new(component.to_owned(), amount));
+            }
+        }
+        // `total` counts the analyses too: their sum is the breakdown's `analysis` part, as
+        // `costs[]`'s `analysis` items are (none when they cost nothing, as `chat`).
+        if let Some(analysis) = &b.analysis_cost_breakdown {
+            let kinds = [
+                ("summary", analysis.summary),
+                ("structuredData", analysis.structured_data),
+                ("successEvaluation", analysis.success_evaluation),
+                ("structuredOutput", analysis.structured_output),
+            ];
+            let mut sum = 0.0;
+            for (kind, amount) in kinds {
+                let field =
+                    || field_path(at, &format!("costBreakdown.analysisCostBreakdown.{kind}"));
+                sum += read_amount_at(call, amount, field).unwrap_or(0.0);
+            }
+            // Rounded as `costs[]`'s sums are: no float noise.
+            if sum != 0.0 && sum.is_finite() {
+                from_breakdown.push(CostItem::new("analysis".to_owned(), round_to(sum, 1e9)));
             }
         }
         breakdown_total = read_amount_at(call, b.total, || field_path(at, "costBreakdown.total"));
@@ -1643,6 +1664,65 @@ mod tests {
                 ("llm", 0.02),
                 ("analysis", 0.005)
             ]
+        );
+    }
+
+    /// The analyses' costs in `costBreakdown` are its `analysis` part, so that a breakdown
+    /// without `costs[]` adds up to its total as one with it does; an `analysis` item of
+    /// `costs[]` stands aside for it, as for any part.
+    #[test]
+    fn the_breakdown_s_analysis_costs_are_its_analysis_part() {
+        let breakdown = json!({
+            "transport": 0.01, "stt": 0.02, "llm": 0.03, "tts": 0.04, "vapi": 0.05,
+            "total": 0.45,
+            "analysisCostBreakdown": {
+                "summary": 0.1, "summaryPromptTokens": 1480, "structuredData": 0.2,
+                "successEvaluation": 0, "structuredOutput": null
+            }
+        });
+        let parts = |body: serde_json::Value| -> Vec<(String, f64)> {
+            let cost = map_call(wire_call(body)).cost.expect("a cost");
+            (cost.breakdown.into_iter())
+                .map(|item| (item.component, item.amount))
+                .collect()
+        };
+        let alone = parts(json!({"id": "c", "costBreakdown": breakdown}));
+        let expected = [
+            ("transport", 0.01),
+            ("stt", 0.02),
+            ("llm", 0.03),
+            ("tts", 0.04),
+            ("vapi", 0.05),
+            ("analysis", 0.3),
+        ]
+        .map(|(part, amount)| (part.to_owned(), amount));
+        assert_eq!(alone, expected);
+        let sum: f64 = alone.iter().map(|(_, amount)| amount).sum();
+        assert!((sum - 0.45).abs() < 1e-9, "{sum}");
+        let with_items = parts(json!({
+            "id": "c", "costBreakdown": breakdown,
+            "costs": [{"type": "analysis", "analysisType": "summary", "cost": 0.1},
+                      {"type": "analysis", "analysisType": "structuredData", "cost": 0.2}]
+        }));
+        assert_eq!(with_items, expected);
+        // Analyses that cost nothing add no part; a negative amount is left out, warned of.
+        let free = json!({"transport": 0.01, "analysisCostBreakdown": {"summary": 0}});
+        assert_eq!(
+            parts(json!({"id": "c", "costBreakdown": free})),
+            [("transport".to_owned(), 0.01)]
+        );
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "costBreakdown": {"analysisCostBreakdown": {"summary": -0.1, "structuredData": 0.2}}
+        })));
+        assert_eq!(
+            call.cost.as_ref().expect("a cost").breakdown[0].amount,
+            0.2,
+            "the negative amount left out"
+        );
+        assert_eq!(
+            warned(&call),
+            ["costBreakdown.analysisCostBreakdown.summary"]
         );
     }
 
