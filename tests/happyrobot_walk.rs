@@ -33,7 +33,7 @@ async fn walks_every_seeded_happyrobot_call_once() {
 /// trait object and applied by the emulator: a rating set on one call finds that call.
 #[tokio::test]
 async fn happyrobot_filters_by_rating_model_and_transfer_contact() {
-    use voiceport::happyrobot::{CallFilters, HappyRobot, RatingOperation};
+    use voiceport::happyrobot::{CallFilters, HappyRobot, RatingEmoji, RatingOperation};
     let sandbox = Sandbox::builder()
         .calls(ProviderKind::HappyRobot, 12)
         .start()
@@ -49,9 +49,14 @@ async fn happyrobot_filters_by_rating_model_and_transfer_contact() {
     let all = ids(happyrobot.list_calls(&CallQuery::default()).await.unwrap());
     assert_eq!(all.len(), 12);
     let rated = voiceport::CallId::new(all[3].clone());
-    (happyrobot.set_rating(&rated, "🚨", "qa@example.com", RatingOperation::Add))
-        .await
-        .unwrap();
+    (happyrobot.set_rating(
+        &rated,
+        RatingEmoji::Alert,
+        "qa@example.com",
+        RatingOperation::Add,
+    ))
+    .await
+    .unwrap();
     let listed = async |filters: CallFilters| {
         let filtered = happyrobot.with_filters(filters).unwrap();
         ids(filtered.list_calls(&CallQuery::default()).await.unwrap())

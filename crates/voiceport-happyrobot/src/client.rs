@@ -22,7 +22,7 @@ use crate::map::call::decode_recording;
 use crate::map::request::{
     add_note_body, dial_body, filter_params, list_params, update_note_body, vendor_filter_params,
 };
-use crate::{CallFilters, HappyRobotCodec, RatingOperation, UsageRecord, wire};
+use crate::{CallFilters, HappyRobotCodec, RatingEmoji, RatingOperation, UsageRecord, wire};
 
 /// A HappyRobot account (legacy app API, `authorization: Bearer <key>`).
 ///
@@ -163,12 +163,19 @@ impl HappyRobot {
         .await
     }
 
-    /// Adds or removes `email`'s rating `emoji` (`✅`, `👎`, `🚨`; `✅` *inferred*) on the call
-    /// (`PATCH /calls/{id}/ratings`, which answers with an empty 200).
+    /// Adds or removes `email`'s rating `emoji` on the call (`PATCH /calls/{id}/ratings`,
+    /// which answers with an empty 200).
+    ///
+    /// ```no_run
+    /// # async fn rate(hr: &voiceport_happyrobot::HappyRobot, id: &voiceport_core::CallId) -> voiceport_core::Result<()> {
+    /// use voiceport_happyrobot::{RatingEmoji, RatingOperation};
+    /// hr.set_rating(id, RatingEmoji::Alert, "qa@example.com", RatingOperation::Add).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn set_rating(
         &self,
         id: &CallId,
-        emoji: &str,
+        emoji: RatingEmoji,
         email: &str,
         operation: RatingOperation,
     ) -> Result<()> {
@@ -176,7 +183,7 @@ impl HappyRobot {
         let checked = self.checked(op, id)?;
         run_operation(self, op, Some(id), async {
             let body = wire::RatingBody {
-                emoji,
+                emoji: emoji.as_str(),
                 email,
                 operation,
             };

@@ -83,6 +83,47 @@ pub fn transfer_contact_email(call: &Call) -> Option<String> {
     (!email.is_empty()).then(|| email.to_owned())
 }
 
+/// A rating's emoji ([`HappyRobot::set_rating`](crate::HappyRobot::set_rating)): the three
+/// HappyRobot's rating endpoint lists, or another sent as written. The first of them shows
+/// blank on its documentation page; `✅`, which every example of it sends, is taken for it
+/// (*inferred*).
+///
+/// ```
+/// use voiceport_happyrobot::RatingEmoji;
+/// assert_eq!(RatingEmoji::Alert.as_str(), "🚨");
+/// assert_eq!(RatingEmoji::Other("⭐".into()).as_str(), "⭐");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RatingEmoji {
+    /// `✅` (*inferred*, as above).
+    Check,
+    /// `👎`.
+    ThumbsDown,
+    /// `🚨`.
+    Alert,
+    /// Any other emoji, sent as written.
+    Other(String),
+}
+
+impl RatingEmoji {
+    /// The emoji as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RatingEmoji::Check => "✅",
+            RatingEmoji::ThumbsDown => "👎",
+            RatingEmoji::Alert => "🚨",
+            RatingEmoji::Other(emoji) => emoji,
+        }
+    }
+}
+
+impl std::fmt::Display for RatingEmoji {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// Add or remove a rating ([`HappyRobot::set_rating`](crate::HappyRobot::set_rating)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

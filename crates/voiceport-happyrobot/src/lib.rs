@@ -80,4 +80,6 @@ mod wire;
 pub use client::HappyRobot;
 pub use codec::HappyRobotCodec;
 pub use config::{DEFAULT_BASE_URL, DEFAULT_USAGE_BASE_URL, HappyRobotOptions};
-pub use extension::{CallFilters, RatingOperation, UsageRecord, transfer_contact_email};
+pub use extension::{
+    CallFilters, RatingEmoji, RatingOperation, UsageRecord, transfer_contact_email,
+};

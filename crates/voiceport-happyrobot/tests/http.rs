@@ -15,7 +15,9 @@ use voiceport_core::{
     Direction, EndReason, EndReasonCategory, Error, NoteId, NoteInput, NoteUpdate, Operation,
     PageCursor, ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
 };
-use voiceport_happyrobot::{CallFilters, HappyRobot, RatingOperation, transfer_contact_email};
+use voiceport_happyrobot::{
+    CallFilters, HappyRobot, RatingEmoji, RatingOperation, transfer_contact_email,
+};
 use wiremock::Mock;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 
@@ -567,7 +569,7 @@ async fn writes_that_create_are_sent_once_on_a_500_even_with_retries_on() {
     api.check_sent_once_on_500("POST", &call_tail("/notes"), hr.add_note(&id(), &note))
         .await;
     let call_id = id();
-    let rating = hr.set_rating(&call_id, "✅", "a@b.c", RatingOperation::Add);
+    let rating = hr.set_rating(&call_id, RatingEmoji::Check, "a@b.c", RatingOperation::Add);
     api.check_sent_once_on_500("PATCH", &call_tail("/ratings"), rating)
         .await;
 }
@@ -1142,7 +1144,7 @@ async fn viewed_and_rating_extensions() {
     );
     hr.set_rating(
         &id(),
-        "👎",
+        RatingEmoji::ThumbsDown,
         "tyler.brooks@ridgelinefreight.com",
         RatingOperation::Remove,
     )
@@ -1467,7 +1469,7 @@ async fn malformed_ids_are_refused_before_sending() {
         (
             ext("set_rating"),
             "call id",
-            hr.set_rating(&bad, "✅", "a@b.c", RatingOperation::Add)
+            hr.set_rating(&bad, RatingEmoji::Check, "a@b.c", RatingOperation::Add)
                 .await,
         ),
         (
