@@ -12,7 +12,7 @@ use support::Captured;
 
 /// One provider per scheme: its name, kind, `webhook` table, the secret it must never log,
 /// and a delivery it accepts.
-const PROVIDERS: [(&str, &str, &str, &str, &str); 6] = [
+const PROVIDERS: [(&str, &str, &str, &str, &str); 7] = [
     (
         "shared",
         "voicebot",
@@ -47,6 +47,15 @@ const PROVIDERS: [(&str, &str, &str, &str, &str); 6] = [
         "secret = \"rounded-hook-6b2e90aa\"",
         "rounded-hook-6b2e90aa",
         "rounded/webhook_phone_call_ended.json",
+    ),
+    // A secret holding a space: an error's excerpt cut inside its first word would drop
+    // that word and keep the rest (below).
+    (
+        "spaced",
+        "voicebot",
+        "secret = \"vapishared41c0 e27d9b5a\"",
+        "vapishared41c0 e27d9b5a",
+        "voicebot/webhook_status_update.json",
     ),
     // Retell signs with the account's API key.
     (
@@ -186,6 +195,37 @@ async fn secrets_never_reach_logs_or_debug() {
         quoted
             .iter()
             .all(|l| !l.contains("vapi-shared-7d41c0e2") && l.contains("[REDACTED]")),
+        "{quoted:#?}"
+    );
+
+    // The same where the excerpt's start cuts the secret inside its first word: the
+    // excerpt drops the cut word, so a mask laid over the error would no longer find the
+    // secret and leave its second word; the body is decoded again with the secret hidden.
+    let (_, _, table, secret, _) = PROVIDERS[5];
+    let spaced = Verifier::from_config(
+        ProviderKind::Voicebot,
+        &toml::from_str(table).unwrap(),
+        "spaced",
+        None,
+    )
+    .unwrap();
+    let mut cut = br#"{"message": {"type": "status-update", "server": {"secret": ""#.to_vec();
+    // The body ends (where it breaks) 67 bytes after the secret's start: the excerpt,
+    // the 60 bytes before that, starts 7 bytes into the secret's first word.
+    let url = r#"", "url": "https://hooks.example.com/"#;
+    let filler = 67 - secret.len() - url.len();
+    cut.extend_from_slice(format!("{secret}{url}{}", "v".repeat(filler)).as_bytes());
+    let status = post("spaced", spaced.sign(&cut, Utc::now()), cut).await;
+    assert_eq!(status, 400);
+    let logs = captured.text();
+    let quoted = (logs.lines())
+        .filter(|l| l.contains("DEBUG") && l.contains("does not parse") && l.contains("hooks."))
+        .collect::<Vec<_>>();
+    assert!(!quoted.is_empty(), "the body is quoted: {logs}");
+    assert!(
+        quoted
+            .iter()
+            .all(|l| !l.contains("e27d9b5a") && !l.contains("41c0")),
         "{quoted:#?}"
     );
 
