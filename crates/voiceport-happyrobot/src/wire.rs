@@ -378,7 +378,7 @@ pub(crate) struct DialBody {
 }
 
 /// `POST /calls/{id}/notes`, `PATCH /calls/{id}/notes/{noteId}` body (only the fields a
-/// caller supplies, as documented). A `None` field is left out, so a PATCH leaves it as
+/// caller supplies, *inferred*: the docs render the whole note as the body). A `None` field is left out, so a PATCH leaves it as
 /// it is.
 #[derive(Debug, Serialize)]
 pub(crate) struct NoteBody<'a> {

@@ -707,7 +707,7 @@ async fn recording_reads_an_object_or_a_bare_string() {
     );
 }
 
-/// HappyRobot answers 404 for a call that has no recording (yet): the call read back is
+/// HappyRobot answers 404 for a call that has no recording (yet) (*inferred*): the call read back is
 /// there, its metadata naming no recording, so there is no recording (`None`), as with the
 /// vendors that read it off the call.
 #[tokio::test]

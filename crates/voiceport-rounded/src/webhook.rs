@@ -21,7 +21,8 @@
 //! * the call id, for an event read as the call's start, change or end (its subject is
 //!   the call), named for it (`call_…`, `phone_call_…`, `web_call_…`) or whose subject is
 //!   sent as `call` or `data.call`, is the subject's `id`, else its `call_id`, else a
-//!   top-level `call_id`; for any other event (a transcript's utterance, a variable's
+//!   top-level `call_id` (for `event_call_recording_status_updated`, whose subject may be
+//!   the call or its recording, the subject's `call_id` first); for any other event (a transcript's utterance, a variable's
 //!   value, a recording), the subject's `call_id`, else the top-level one, else none: the
 //!   subject's own `id` is not the call's.
 //!
@@ -107,6 +108,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let named_for_the_call = ["call_", "phone_call_", "web_call_"]
         .iter()
         .any(|prefix| name.starts_with(prefix));
+    // A recording's status update may be about the call (as its status and answer type
+    // updates are) or carry the recording, which names its call by `call_id` (inferred:
+    // its payload is undocumented): that `call_id` first, else the subject's `id`.
+    let call_id_first = name.starts_with("call_recording_");
     let mut parsed = event_for(event, subject, body)?;
     // The subject of an event read as the call's start, change or end is the call, and so
     // is that of an event named for the call (`call_…`, `phone_call_…`, `web_call_…`) not
@@ -119,7 +124,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     ) || named_for_the_call
         || subject.is_some_and(|s| s.path != "data");
     if parsed.call_id.is_none() {
-        parsed.call_id = call_id_for(subject, of_a_call, delivery.call_id);
+        parsed.call_id = call_id_for(subject, of_a_call, call_id_first, delivery.call_id);
     }
     // `time` stands in for a `timestamp` that is absent or unreadable.
     parsed.occurred_at = (delivery.timestamp.and_then(AnyJson::into_time))
@@ -190,16 +195,20 @@ fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Resul
 }
 
 /// The id of the call a delivery about `subject` concerns: the subject's own `id` when
-/// the subject is the call (`of_a_call`), else its `call_id`; else the delivery's
-/// top-level `call_id`.
+/// the subject is the call (`of_a_call`; its `call_id` before it when `call_id_first`),
+/// else its `call_id`; else the delivery's top-level `call_id`.
 fn call_id_for(
     subject: Option<&Subject<'_>>,
     of_a_call: bool,
+    call_id_first: bool,
     top_level: Option<AnyJson<'_>>,
 ) -> Option<CallId> {
     let top = || top_level.and_then(text).map(CallId::new);
     let named = |id: Option<&str>| id.map(CallId::new);
     match (subject, of_a_call) {
+        (Some(s), true) if call_id_first => {
+            named(s.call_id.as_deref().or(s.id.as_deref())).or_else(top)
+        }
         (Some(s), true) => named(s.id.as_deref().or(s.call_id.as_deref())).or_else(top),
         (Some(s), false) => named(s.call_id.as_deref()).or_else(top),
         (None, _) => top(),
@@ -463,6 +472,16 @@ mod tests {
             "data": {"id": ID, "call_id": "some-other-id", "status": "ongoing"}}))
         .unwrap();
         assert_eq!(status.call_id().map(CallId::as_str), Some(ID));
+        // A recording's status update names its call by the subject's `call_id` where it
+        // has one (the recording sent as the subject), else by its `id` (the call sent).
+        let recording = parse(json!({"event": "event_call_recording_status_updated",
+            "data": {"id": "rec_7f2a91", "call_id": ID, "status": "available"}}))
+        .unwrap();
+        assert_eq!(recording.call_id().map(CallId::as_str), Some(ID));
+        let of_the_call = parse(json!({"event": "call_recording_status_updated",
+            "data": {"id": ID, "recording_status": "available"}}))
+        .unwrap();
+        assert_eq!(of_the_call.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]

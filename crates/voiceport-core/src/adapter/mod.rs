@@ -405,10 +405,11 @@ impl<A: Adapter> VoiceProvider for A {
 /// the vendor's refusal (a conflict, a 4xx it gives as an invalid request, or a not-found:
 /// Retell's catch-all 422 reads as one) is read again against the call: already in that
 /// state, the request has nothing left to do and succeeds. Vendors differ on ending a call
-/// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
-/// because of this very request, whose first answer was lost before a retry was refused.
-/// An answer cut off is read back the same way (it may have held a refusal): done if the
-/// call is in that state, else the cut answer stands.
+/// that is over (Rounded documents a 200; HappyRobot's answer is undocumented, and the
+/// sandbox refuses it), and the call may be over because of this very request, whose
+/// first answer was lost before a retry was refused. An answer cut off is read back the
+/// same way (it may have held a refusal): done if the call is in that state, else the cut
+/// answer stands.
 /// A call that reads back as missing turns a refusal inside a success answer (Rounded's
 /// error in a 200, an invalid request with that status) into that not-found. Any other
 /// error, or a call not in that state (or not readable, or a vendor without `get_call`),
