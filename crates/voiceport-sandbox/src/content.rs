@@ -221,15 +221,22 @@ pub(crate) fn transcript_text(lines: &[Line], agent: &str, user: &str) -> String
         .join("\n")
 }
 
+/// A plain recording URL, unsigned (the host never resolves): what a vendor that signs
+/// only on request gives when not asked to (Retell without `opt_in_signed_url`).
+pub(crate) fn unsigned_recording_url(vendor: &str, id: &str, stereo: bool) -> String {
+    let kind = if stereo { "stereo" } else { "mono" };
+    format!("https://recordings.sandbox.voiceport.invalid/{vendor}/{id}-{kind}.wav")
+}
+
 /// A pre-signed-looking recording URL (the host never resolves).
 pub(crate) fn recording_url(vendor: &str, id: &str, stereo: bool) -> String {
     let mut rng = Rng::new(
         id.bytes()
             .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
     );
-    let kind = if stereo { "stereo" } else { "mono" };
     format!(
-        "https://recordings.sandbox.voiceport.invalid/{vendor}/{id}-{kind}.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={}",
+        "{}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={}",
+        unsigned_recording_url(vendor, id, stereo),
         rng.hex(64)
     )
 }
@@ -270,6 +277,25 @@ mod tests {
                 first.text
             );
         }
+    }
+
+    /// The vendors that sign keep their pre-signed shape: the plain URL, signed.
+    #[test]
+    fn signed_recording_urls_are_the_plain_ones_signed() {
+        let plain = unsigned_recording_url("rounded", "c1", true);
+        assert_eq!(
+            plain,
+            "https://recordings.sandbox.voiceport.invalid/rounded/c1-stereo.wav"
+        );
+        let signed = recording_url("rounded", "c1", true);
+        let query = signed
+            .strip_prefix(&format!("{plain}?"))
+            .unwrap_or_default();
+        let signature = query
+            .strip_prefix("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=")
+            .unwrap_or_default();
+        assert_eq!(signature.len(), 64, "{signed}");
+        assert_eq!(signed, recording_url("rounded", "c1", true));
     }
 
     #[test]

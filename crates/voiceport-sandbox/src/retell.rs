@@ -39,8 +39,10 @@
 //! nothing; a `not_connected` call carries no `start_timestamp`/`end_timestamp`; analysis
 //! is done when the call ends (so `get-call` shows it at once, and the `call_analyzed`
 //! delivery follows `call_ended` at once), and only for calls that connected; the last
-//! page sends `pagination_key: null`. The sandbox keeps `metadata` as a JSON object (Retell
-//! takes any JSON): anything else is refused with a 400.
+//! page sends `pagination_key: null`; a transferred call's leg ends 30 s after the call
+//! (`transfer_end_timestamp`, on the call once it is over). The sandbox keeps `metadata` as
+//! a JSON object (Retell takes any JSON): anything else is refused with a 400. Recording
+//! URLs are plain: Retell signs them only with `opt_in_signed_url`, off on every call here.
 
 use std::cmp::Ordering;
 use std::time::Instant;
@@ -50,15 +52,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
-use chrono::Utc;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
     Ctx, JsonObject, TRANSFER_TO, error, json_response, optional, plus_number, text,
 };
-use crate::content::{Line, Who, conversation, cost, four_places, recording_url, transcript_text};
-use crate::rng::hex_for;
+use crate::content::{
+    Line, Who, conversation, cost, four_places, transcript_text, unsigned_recording_url,
+};
+use crate::rng::{Rng, hex_for};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::{DialSpec, has_agent};
 use crate::webhooks::{Outgoing, Stage};
@@ -72,6 +76,18 @@ const METADATA_OBJECT: &str = "metadata: the sandbox stores a JSON object only";
 
 /// The version every sandbox agent is at.
 const AGENT_VERSION: u32 = 3;
+
+/// How long the transferred party talks once a transfer bridges (inferred: Retell says
+/// nothing of it), which sets the leg's `transfer_end_timestamp`.
+const TRANSFER_LEG: TimeDelta = TimeDelta::seconds(30);
+
+/// The random stream, drawn from a call's content seed, that picks the transferred calls
+/// whose first transfer attempt is cancelled.
+const CANCELLED_TRANSFER_STREAM: u64 = 0x7CA9_CE11;
+
+/// One transferred call in this many has its first attempt cancelled (the sandbox's
+/// choice: a destination that does not pick up the first time).
+const CANCELLED_TRANSFER_ONE_IN: u64 = 4;
 
 pub(crate) fn router(ctx: Ctx) -> Router {
     Router::new()
@@ -191,6 +207,9 @@ fn render(call: &SimCall, view: &View, part: Part) -> Value {
     if reason == Some("call_transfer") {
         put("transfer_destination", json!(TRANSFER_TO));
     }
+    if let Some(leg_end) = transfer_end(view) {
+        put("transfer_end_timestamp", json!(leg_end.timestamp_millis()));
+    }
     let over = reason.is_some();
     if !(over && view.has_conversation()) {
         if over {
@@ -233,13 +252,14 @@ fn render(call: &SimCall, view: &View, part: Part) -> Value {
         .collect();
     collected.insert("preferred_channel".into(), json!("sms"));
     put("collected_dynamic_variables", Value::Object(collected));
+    // Unsigned: Retell signs (for 24 hours) only with `opt_in_signed_url`, off here.
     put(
         "recording_url",
-        json!(recording_url("retell", &call.id, false)),
+        json!(unsigned_recording_url("retell", &call.id, false)),
     );
     put(
         "recording_multi_channel_url",
-        json!(recording_url("retell", &call.id, true)),
+        json!(unsigned_recording_url("retell", &call.id, true)),
     );
     if part != Part::Ended {
         put(
@@ -355,6 +375,11 @@ pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
 /// `transfer_bridged` (the call as it stood at its last turn, with the top-level
 /// `transfer_destination` object) before `call_ended`, and `transfer_ended` after it (the
 /// call with its `transfer_end_timestamp`). Their order around `call_ended` is inferred.
+/// One transferred call in [`CANCELLED_TRANSFER_ONE_IN`] (seeded: see
+/// [`first_transfer_cancelled`]) first tries half-way through its conversation, and that
+/// attempt is cancelled: `transfer_started` then `transfer_cancelled` (the call as it stood
+/// at that turn, with the same destination object) among the turns' updates, before the
+/// attempt that bridges.
 pub(crate) fn stage_deliveries(
     call: &SimCall,
     view: &View,
@@ -382,17 +407,28 @@ pub(crate) fn stage_deliveries(
                 Some(Value::Array(spoken)) => spoken.len(),
                 _ => 0,
             };
-            let mut posted: Vec<Outgoing> = (1..=spoken)
-                .map(|lines| {
-                    let mut update = live("transcript_updated");
-                    // The last is the whole transcript, tool lines after the last words too.
-                    if lines < spoken {
-                        cut_transcript(&mut update.body["call"], lines);
-                    }
-                    update
-                })
-                .collect();
             let transferred = view.outcome() == Some(Outcome::Transferred);
+            // The turn after which a first, cancelled, attempt is made (never the last, so
+            // that the receiver tells it from the attempt that bridges by its transcript).
+            let cancelled_after = (transferred && first_transfer_cancelled(call))
+                .then_some((spoken / 2).max(1))
+                .filter(|turn| *turn < spoken);
+            let mut posted = Vec::new();
+            for lines in 1..=spoken {
+                let mut update = live("transcript_updated");
+                // The last is the whole transcript, tool lines after the last words too.
+                if lines < spoken {
+                    cut_transcript(&mut update.body["call"], lines);
+                }
+                posted.push(update);
+                if cancelled_after == Some(lines) {
+                    for name in ["transfer_started", "transfer_cancelled"] {
+                        let mut attempt = transfer(live(name));
+                        cut_transcript(&mut attempt.body["call"], lines);
+                        posted.push(attempt);
+                    }
+                }
+            }
             if transferred {
                 posted.push(transfer(live("transfer_started")));
                 posted.push(transfer(live("transfer_bridged")));
@@ -427,6 +463,7 @@ fn live_snapshot(call: &SimCall, view: &View) -> Value {
             "disconnection_reason",
             "call_cost",
             "transfer_destination",
+            "transfer_end_timestamp",
             "collected_dynamic_variables",
             "recording_url",
             "recording_multi_channel_url",
@@ -459,20 +496,28 @@ fn cut_transcript(call: &mut Value, spoken: usize) {
 }
 
 /// `transfer_ended` of a transferred call: the call as it ended (without its analysis,
-/// which `call_analyzed` brings), with the leg's end (`transfer_end_timestamp`, inferred:
-/// the call's end plus the time the transferred party talked, here 30 s), and no top-level
-/// `transfer_destination` (Retell sends that object with the other transfer events only).
+/// which `call_analyzed` brings), its `transfer_end_timestamp` the one every view of the
+/// call shows ([`transfer_end`]), and no top-level `transfer_destination` (Retell sends
+/// that object with the other transfer events only).
 fn transfer_ended(call: &SimCall, view: &View) -> Outgoing {
-    let mut shown = render(call, view, Part::Ended);
-    if let (Some(fields), Some(end)) = (shown.as_object_mut(), view.ended_at) {
-        let leg_end = end + chrono::TimeDelta::seconds(30);
-        fields.insert(
-            "transfer_end_timestamp".into(),
-            json!(leg_end.timestamp_millis()),
-        );
-    }
-    let body = json!({ "event": "transfer_ended", "call": shown });
+    let body = json!({ "event": "transfer_ended", "call": render(call, view, Part::Ended) });
     Outgoing::new("transfer_ended", Some("ended"), body)
+}
+
+/// When the transfer leg of a call that ended transferred ended (inferred: the call's end
+/// plus [`TRANSFER_LEG`]); `None` for any other call.
+fn transfer_end(view: &View) -> Option<DateTime<Utc>> {
+    let (_, reason) = status(view);
+    let leg_end = view.ended_at.map(|end| end + TRANSFER_LEG);
+    leg_end.filter(|_| reason == Some("call_transfer"))
+}
+
+/// Whether a transferred call's first transfer attempt is cancelled (the destination did
+/// not pick up) before a second one bridges: drawn from its content seed, so the same
+/// call (the same seed, vendor and dial) does the same on every run.
+fn first_transfer_cancelled(call: &SimCall) -> bool {
+    let mut draw = Rng::for_item(call.content_seed, CANCELLED_TRANSFER_STREAM, 0);
+    draw.below(CANCELLED_TRANSFER_ONE_IN) == 0
 }
 
 fn invalid(ctx: &Ctx, message: &str) -> Response {
@@ -934,6 +979,7 @@ async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::Lifecycle;
     use crate::store::RETELL_AGENTS;
 
     fn call(phase: Phase, web: bool) -> SimCall {
@@ -1063,6 +1109,150 @@ mod tests {
         assert!(registered.get("call_cost").is_none());
         let transferred = shown(Phase::Ended(Outcome::Transferred), false, Part::Full);
         assert_eq!(transferred["transfer_destination"], TRANSFER_TO);
+    }
+
+    /// Retell signs recording URLs (expiring after 24 hours) only with
+    /// `opt_in_signed_url`, which the sandbox's calls say is off: theirs are plain URLs.
+    #[test]
+    fn recordings_are_unsigned_as_opt_in_signed_url_says() {
+        let full = shown(Phase::Ended(Outcome::CustomerEnded), false, Part::Full);
+        assert_eq!(full["opt_in_signed_url"], false);
+        for key in ["recording_url", "recording_multi_channel_url"] {
+            let url = full[key].as_str().unwrap();
+            assert!(
+                url.starts_with("https://") && url.ends_with(".wav"),
+                "{url}"
+            );
+            assert!(!url.contains('?') && !url.contains("X-Amz"), "{url}");
+        }
+        assert_ne!(full["recording_url"], full["recording_multi_channel_url"]);
+    }
+
+    /// A transferred call that ended shows when its transfer leg ended wherever the call
+    /// is shown over (get-call, a list item, `call_ended`, `call_analyzed`), the same
+    /// `transfer_end_timestamp` as its `transfer_ended`; no other call has one, nor the
+    /// events sent while it talked.
+    #[test]
+    fn a_transferred_call_shows_its_legs_end_wherever_it_is_over() {
+        let transferred = call(Phase::Ended(Outcome::Transferred), false);
+        let view = transferred.view(Instant::now(), &crate::Timing::default());
+        let posted = stage_deliveries(&transferred, &view, Stage::Ended, true);
+        let posted_call = |name: &str| {
+            let found = posted.iter().find(|o| o.event == name);
+            found.map(|o| o.body["call"].clone()).unwrap()
+        };
+        let leg_end = posted_call("transfer_ended")["transfer_end_timestamp"].clone();
+        let call_end = view.ended_at.unwrap().timestamp_millis();
+        assert_eq!(leg_end.as_i64(), Some(call_end + 30_000));
+        for part in [Part::Full, Part::Listed, Part::Ended] {
+            let shown = render(&transferred, &view, part);
+            assert_eq!(shown["transfer_end_timestamp"], leg_end, "{part:?}");
+        }
+        for name in ["call_ended", "call_analyzed"] {
+            assert_eq!(
+                posted_call(name)["transfer_end_timestamp"],
+                leg_end,
+                "{name}"
+            );
+        }
+        // A target with the lifecycle only gets it too.
+        for outgoing in stage_deliveries(&transferred, &view, Stage::Ended, false) {
+            let leg = &outgoing.body["call"]["transfer_end_timestamp"];
+            assert_eq!(*leg, leg_end, "{}", outgoing.event);
+        }
+        for live in posted
+            .iter()
+            .filter(|o| o.vendor_status.as_deref() == Some("ongoing"))
+        {
+            let leg = live.body["call"].get("transfer_end_timestamp");
+            assert!(leg.is_none(), "{}", live.event);
+        }
+        for outcome in [
+            Outcome::CustomerEnded,
+            Outcome::AgentEnded,
+            Outcome::Voicemail,
+            Outcome::Busy,
+            Outcome::EndedByApi,
+        ] {
+            let other = shown(Phase::Ended(outcome), false, Part::Full);
+            assert!(other.get("transfer_end_timestamp").is_none(), "{outcome:?}");
+        }
+    }
+
+    /// Some transferred calls (about one in four, by their seed) first try a transfer that
+    /// is cancelled half-way through the conversation, then one that bridges at its end:
+    /// `transfer_started` and `transfer_cancelled` among the turns' updates (the call as it
+    /// stood then, with the destination object), the usual transfer events after. The call
+    /// still ends transferred to that destination. A target without every event, and a
+    /// call not transferred, get no cancelled attempt.
+    #[test]
+    fn some_transferred_calls_first_try_a_transfer_that_is_cancelled() {
+        let names = |posted: &[Outgoing]| -> Vec<String> {
+            posted.iter().map(|o| o.event.clone()).collect()
+        };
+        let mut cancelled = 0;
+        for seed in 0..64 {
+            let mut transferred = call(Phase::Ended(Outcome::Transferred), false);
+            transferred.content_seed = seed;
+            let view = transferred.view(Instant::now(), &crate::Timing::default());
+            let full = render(&transferred, &view, Part::Full);
+            assert_eq!(full["disconnection_reason"], "call_transfer");
+            assert_eq!(full["transfer_destination"], TRANSFER_TO);
+            let lifecycle = stage_deliveries(&transferred, &view, Stage::Ended, false);
+            assert_eq!(names(&lifecycle), ["call_ended", "call_analyzed"]);
+            let mut customer_ended = transferred.clone();
+            customer_ended.lifecycle = Lifecycle::Fixed(Phase::Ended(Outcome::CustomerEnded));
+            let not_transferred = customer_ended.view(Instant::now(), &crate::Timing::default());
+            let posted = stage_deliveries(&customer_ended, &not_transferred, Stage::Ended, true);
+            assert!(names(&posted).iter().all(|n| !n.starts_with("transfer_")));
+
+            let posted = stage_deliveries(&transferred, &view, Stage::Ended, true);
+            let said = names(&posted);
+            let spoken = said.iter().filter(|n| *n == "transcript_updated").count() - 1;
+            let mut bridged = vec!["transcript_updated"; spoken];
+            bridged.extend([
+                "transfer_started",
+                "transfer_bridged",
+                "transcript_updated",
+                "call_ended",
+                "transfer_ended",
+                "call_analyzed",
+            ]);
+            let Some(at) = said.iter().position(|n| n == "transfer_cancelled") else {
+                assert_eq!(said, bridged, "seed {seed}");
+                continue;
+            };
+            cancelled += 1;
+            // Tried after a turn, neither the first nor the last.
+            let turn = at - 1;
+            assert!(turn >= 1 && turn < spoken, "seed {seed}: {said:?}");
+            let mut expected = bridged;
+            expected.splice(turn..turn, ["transfer_started", "transfer_cancelled"]);
+            assert_eq!(said, expected, "seed {seed}");
+            let (started, cancel) = (&posted[at - 1].body, &posted[at].body);
+            let second = posted.iter().rposition(|o| o.event == "transfer_started");
+            let second = &posted[second.unwrap()].body;
+            let turns = |body: &Value| body["call"]["transcript_object"].as_array().map(Vec::len);
+            for attempt in [started, cancel] {
+                assert_eq!(
+                    attempt["transfer_destination"],
+                    json!({ "number": TRANSFER_TO })
+                );
+                assert_eq!(attempt["call"]["call_status"], "ongoing");
+                assert!(attempt["call"].get("transfer_destination").is_none());
+                assert!(attempt["call"].get("disconnection_reason").is_none());
+                assert_eq!(turns(attempt), Some(turn));
+            }
+            assert_eq!(posted[at].vendor_status.as_deref(), Some("ongoing"));
+            // The second attempt is later in the call: a receiver does not take it for a
+            // redelivery of the first.
+            assert_eq!(turns(second), Some(spoken));
+            assert_eq!(
+                second["transfer_destination"],
+                started["transfer_destination"]
+            );
+        }
+        assert!((4..=32).contains(&cancelled), "{cancelled} of 64");
     }
 
     #[test]

@@ -29,7 +29,8 @@
 //! the end (both types in a default assistant's `serverMessages`), Retell's `transcript_updated` at each
 //! line spoken and a last one with the call ended (all posted as the call ends: the
 //! sandbox's calls have no turns in time) and a transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`)
-//! and `transfer_ended` (after it).
+//! and `transfer_ended` (after it), about one in four first trying a transfer that is
+//! cancelled (`transfer_started`, `transfer_cancelled`) half-way through its turns.
 //!
 //! Retries: [`WebhookTarget::for_vendor`] (which the builder, the control API and the demo
 //! use) follows each vendor's delivery policy, or the sandbox's choice where the vendor
@@ -235,7 +236,8 @@ impl WebhookTarget {
     /// subscriptions add to the lifecycle (default off, so that a call's deliveries read at
     /// a glance): Vapi's `speech-update` and `conversation-update` (in a default
     /// assistant's `serverMessages`), Retell's `transcript_updated` and, for a transferred
-    /// call, `transfer_started`, `transfer_bridged` and `transfer_ended` (an agent
+    /// call, `transfer_started`, `transfer_bridged`, `transfer_ended` and, where a first
+    /// attempt does not bridge (about one call in four), `transfer_cancelled` (an agent
     /// subscribed to all its `webhook_events`). Those the vendor sends at every turn come
     /// turn by turn, all as the call ends (the sandbox's calls have no turns in time).
     /// Ignored for the other vendors. A Vapi assistant that sets no `serverMessages`

@@ -339,6 +339,8 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
     let (url, seen) = receiver().await;
     let target = WebhookTarget::for_vendor(Retell, &url, config(&[])).every_event(true);
     let retell = sandbox_to(Retell, target).await;
+    // The first dialed call's transfer bridges at its first attempt (of those whose first
+    // is cancelled, see the next test).
     let id = dial(&retell, Retell, "+14155550195").await;
     let attempts = settled(&retell, Retell, &id).await;
     let names: Vec<&str> = attempts.iter().map(|a| a.event.as_str()).collect();
@@ -432,6 +434,61 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
         .map(|a| a.event)
         .collect();
     assert_eq!(names, ["call_started", "call_ended", "call_analyzed"]);
+}
+
+/// Some transferred Retell calls (by the seed: of these eight dialed, not all and not
+/// none) first try a transfer that is cancelled: a target with every event gets
+/// `transfer_started` then `transfer_cancelled` (with the destination object) among the
+/// turns' updates, before the attempt that bridges; the call still ends transferred there.
+/// Every transferred call's leg end, `transfer_end_timestamp`, is the same in get-call,
+/// `call_ended`, `transfer_ended` and `call_analyzed`.
+#[tokio::test]
+async fn a_retell_transfer_attempt_may_be_cancelled_before_one_bridges() {
+    let (url, _) = receiver().await;
+    let target = WebhookTarget::for_vendor(Retell, &url, config(&[])).every_event(true);
+    let sandbox = sandbox_to(Retell, target).await;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(dial(&sandbox, Retell, "+14155550195").await);
+    }
+    let mut cancelled = 0;
+    for id in &ids {
+        let attempts = settled(&sandbox, Retell, id).await;
+        let names: Vec<&str> = attempts.iter().map(|a| a.event.as_str()).collect();
+        let bodies: Vec<Value> = (attempts.iter())
+            .map(|a| serde_json::from_slice(&a.body).unwrap())
+            .collect();
+        let call = get(&sandbox, Retell, id).await;
+        assert_eq!(call["disconnection_reason"], "call_transfer");
+        assert_eq!(call["transfer_destination"], "+16285550188");
+        let leg_end = &call["transfer_end_timestamp"];
+        assert!(leg_end.is_i64(), "{call}");
+        for (name, body) in names.iter().zip(&bodies) {
+            if ["call_ended", "transfer_ended", "call_analyzed"].contains(name) {
+                assert_eq!(&body["call"]["transfer_end_timestamp"], leg_end, "{name}");
+            }
+        }
+        let attempts_made = names.iter().filter(|n| **n == "transfer_started").count();
+        let Some(at) = names.iter().position(|n| *n == "transfer_cancelled") else {
+            assert_eq!(attempts_made, 1, "{names:?}");
+            continue;
+        };
+        cancelled += 1;
+        assert_eq!(attempts_made, 2, "{names:?}");
+        assert_eq!(names[at - 1], "transfer_started", "{names:?}");
+        assert_eq!(attempts[at].vendor_status.as_deref(), Some("ongoing"));
+        assert_eq!(
+            bodies[at]["transfer_destination"],
+            json!({"number": "+16285550188"})
+        );
+        let bridged = names.iter().position(|n| *n == "transfer_bridged").unwrap();
+        assert!(
+            names[at + 1..bridged].contains(&"transcript_updated"),
+            "{names:?}"
+        );
+        assert_eq!(names[bridged - 1], "transfer_started", "{names:?}");
+    }
+    assert!(cancelled > 0 && cancelled < ids.len(), "{cancelled}");
 }
 
 /// A test that does not know which calls its application dialed waits for all of a
