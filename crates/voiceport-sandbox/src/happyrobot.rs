@@ -600,8 +600,9 @@ async fn rating(
     ) else {
         return bad_request(&ctx, "emoji, email and operation are required");
     };
-    // The three the API reference lists: an adapter sending another (mis-encoded, say)
-    // is refused as the vendor's validation would.
+    // The three the API reference lists (`✅` inferred: the first option shows blank
+    // there): an adapter sending another (mis-encoded, say) is refused as the vendor's
+    // validation would.
     if !["✅", "👎", "🚨"].contains(&emoji.as_str()) {
         return bad_request(&ctx, "emoji must be one of ✅, 👎, 🚨");
     }

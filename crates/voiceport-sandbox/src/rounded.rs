@@ -109,11 +109,14 @@ pub(crate) fn stage_deliveries(
 
 /// How long a transferred call talked after its handover (`redirect_duration_seconds`): the
 /// last third of it, at least a second. Rounded shows a transfer only so, its status being
-/// `completed` (inferred: the field is documented, not when it is set); `None` otherwise.
-fn redirect_secs(view: &View) -> Option<i64> {
+/// `completed` (inferred: the field is documented, not when it is set); 0 for any other
+/// call, as Rounded's examples show it on calls that were not transferred.
+fn redirect_secs(view: &View) -> i64 {
     let transferred = view.phase == Phase::Ended(Outcome::Transferred);
-    let talked = view.duration_secs.filter(|_| transferred)?;
-    Some(((talked / 3.0).ceil() as i64).max(1))
+    match view.duration_secs.filter(|_| transferred) {
+        Some(talked) => ((talked / 3.0).ceil() as i64).max(1),
+        None => 0,
+    }
 }
 
 fn render(call: &SimCall, view: &View, include_transcript: bool, include_variables: bool) -> Value {
@@ -341,6 +344,14 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         Some(_) => return invalid_query(&ctx, "page", "must be at least 1"),
     };
     let call_type = params.get("call_type").map(String::as_str);
+    // An enum in Rounded's API: another value fails its validation.
+    if call_type.is_some_and(|t| !["phone_call", "web_call"].contains(&t)) {
+        return invalid_query(
+            &ctx,
+            "call_type",
+            "Input should be 'phone_call' or 'web_call'",
+        );
+    }
     let agent = params.get("agent_id");
     let from = params.get("from_number");
     let to = params.get("to_number");

@@ -2500,6 +2500,59 @@ async fn rounded_flags_read_as_fastapi_reads_them() {
     }
 }
 
+/// Rounded's `call_type` is an enum: a value it does not name is refused with a 422 naming
+/// the parameter, where a filter on it would match nothing; the two it names filter.
+#[tokio::test]
+async fn rounded_refuses_a_call_type_it_does_not_name() {
+    let sandbox = sandbox().await;
+    let list = |call_type: &str| {
+        request(
+            &sandbox,
+            Rounded,
+            reqwest::Method::GET,
+            &format!("/calls?limit=50&call_type={call_type}"),
+        )
+        .send()
+    };
+    let (status, body) = json_of(list("sip_call").await.unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "call_type", "{body}");
+    for call_type in ["phone_call", "web_call"] {
+        let (status, page) = json_of(list(call_type).await.unwrap()).await;
+        assert_eq!(status, 200, "{call_type}");
+        let calls = page["data"].as_array().unwrap();
+        assert!(!calls.is_empty(), "{call_type}: seeded calls of that type");
+        assert!(calls.iter().all(|c| c["type"] == call_type), "{call_type}");
+    }
+}
+
+/// Rounded's calls carry `redirect_duration_seconds` as its examples do: a number on every
+/// call, 0 where the call was not handed over, more only for a transferred one.
+#[tokio::test]
+async fn rounded_redirect_durations_are_numbers_and_above_zero_for_transfers_only() {
+    let sandbox = sandbox().await;
+    let response = request(&sandbox, Rounded, reqwest::Method::GET, "/calls?limit=1000")
+        .send()
+        .await
+        .unwrap();
+    let (status, page) = json_of(response).await;
+    assert_eq!(status, 200);
+    let calls = page["data"].as_array().unwrap();
+    let mut handed_over = 0;
+    for call in calls {
+        let redirect = call["redirect_duration_seconds"].as_i64();
+        assert!(redirect.is_some_and(|secs| secs >= 0), "{call}");
+        if redirect > Some(0) {
+            handed_over += 1;
+            assert_eq!(call["status"], "completed", "{call}");
+        }
+    }
+    assert!(
+        handed_over > 0 && handed_over < calls.len(),
+        "{handed_over}"
+    );
+}
+
 /// `Retry-After` is whole seconds, as HTTP writes it: a fraction asked for is rounded up.
 /// A plain `Status(429)` answers the vendor's 429 without the header.
 #[tokio::test]
