@@ -11,8 +11,8 @@ use serde_json::json;
 use super::{Environment, Outcome, Report};
 use crate::{
     Analysis, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
-    DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, NoteUpdate, PageCursor,
-    ProviderKind, Result, SortOrder, VoiceProvider, VoiceProviderExt, Wait,
+    DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, NoteUpdate, Operation,
+    PageCursor, ProviderKind, Result, SortOrder, VoiceProvider, VoiceProviderExt, Wait,
 };
 
 type Check = std::result::Result<Outcome, String>;
@@ -38,10 +38,21 @@ macro_rules! ensure {
     };
 }
 
-/// `Unsupported` is the right answer; anything else fails the case.
-fn unsupported<T: Debug>(result: Result<T>) -> Check {
+/// `Unsupported` for one of the operations `refused` (what the case asked for, or the
+/// operation as a whole where the vendor can do none of it) is the right answer; anything
+/// else fails the case, an `Unsupported` for something else too (a refusal of another
+/// filter or field than the one declared absent says nothing of this one).
+fn unsupported<T: Debug>(result: Result<T>, refused: &[Operation]) -> Check {
     match result {
-        Err(Error::Unsupported { .. }) => Ok(Outcome::Unsupported),
+        Err(Error::Unsupported { operation, .. }) if refused.contains(&operation) => {
+            Ok(Outcome::Unsupported)
+        }
+        Err(Error::Unsupported { operation, .. }) => Err(format!(
+            "declared unsupported, but refused as unsupported for {operation:?}, not for {}",
+            (refused.iter().map(|op| format!("{op:?}")))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
         Ok(_) => Err("declared unsupported, but it succeeded".into()),
         Err(other) => Err(format!("declared unsupported, but got: {other}")),
     }
@@ -422,7 +433,10 @@ impl<'a> Suite<'a> {
 
     async fn get_call(&self) -> Check {
         if !self.caps.get_call {
-            return unsupported(self.provider.get_call(&self.some_id()).await);
+            return unsupported(
+                self.provider.get_call(&self.some_id()).await,
+                &[Operation::GetCall],
+            );
         }
         let Some(first) = self.sample.first() else {
             return self.without_sample("the listing returned no call to fetch");
@@ -452,7 +466,10 @@ impl<'a> Suite<'a> {
 
     async fn missing_call(&self) -> Check {
         if !self.caps.get_call {
-            return unsupported(self.provider.get_call(&self.some_id()).await);
+            return unsupported(
+                self.provider.get_call(&self.some_id()).await,
+                &[Operation::GetCall],
+            );
         }
         let Some(first) = self.sample.first() else {
             return self.without_sample("no call id to derive a missing one from");
@@ -598,6 +615,8 @@ impl<'a> Suite<'a> {
             Some(query) => query.unsupported_filter(&self.caps).is_none(),
             None => self.caps.supports_filter(filter),
         };
+        // Refused as this filter, or as listing where the vendor lists nothing.
+        let refused = [Operation::ListFilter(filter), Operation::ListCalls];
         let Some((query, from_sample)) = self.filter_query(filter) else {
             if !supported {
                 // Any value: the guard refuses the filter before it is sent. This filter
@@ -605,7 +624,7 @@ impl<'a> Suite<'a> {
                 let Some(query) = any_value_query(filter) else {
                     return not_run("no value to try this filter with");
                 };
-                return unsupported(self.provider.list_calls(&query).await);
+                return unsupported(self.provider.list_calls(&query).await, &refused);
             }
             return if self.seeded() {
                 Err(self.no_call(&format!(
@@ -616,7 +635,7 @@ impl<'a> Suite<'a> {
             };
         };
         if !supported {
-            return unsupported(self.provider.list_calls(&query).await);
+            return unsupported(self.provider.list_calls(&query).await, &refused);
         }
         let calls = match &self.everything {
             // A seeded account: every page, each call checked, none left out.
@@ -751,7 +770,8 @@ impl<'a> Suite<'a> {
             ..CallQuery::default()
         };
         if !self.caps.supports_sort(SortOrder::Descending) {
-            return unsupported(self.provider.list_calls(&query).await);
+            let refused = [Operation::ListFilter(Filter::Sort), Operation::ListCalls];
+            return unsupported(self.provider.list_calls(&query).await, &refused);
         }
         let page = (self.provider.list_calls(&query).await).map_err(|e| failed("list_calls", e))?;
         in_order(&page.calls, SortOrder::Descending)
@@ -759,7 +779,10 @@ impl<'a> Suite<'a> {
 
     async fn walk(&self) -> Check {
         if !self.caps.list_calls {
-            return unsupported(self.provider.list_calls(&CallQuery::default()).await);
+            return unsupported(
+                self.provider.list_calls(&CallQuery::default()).await,
+                &[Operation::ListCalls],
+            );
         }
         let size = self.caps.max_page_size.clamp(1, 37);
         let expected = self.env.expected_calls(self.kind);
@@ -871,7 +894,10 @@ impl<'a> Suite<'a> {
             ..CallQuery::default()
         };
         if !self.caps.list_calls {
-            return unsupported(self.provider.list_calls(&sized(None)).await);
+            return unsupported(
+                self.provider.list_calls(&sized(None)).await,
+                &[Operation::ListCalls],
+            );
         }
         let list = |query: CallQuery| async move {
             (self.provider.list_calls(&query).await).map_err(|e| failed("list_calls", e))
@@ -964,7 +990,10 @@ impl<'a> Suite<'a> {
             ..CallQuery::default()
         };
         if !self.caps.list_calls {
-            return unsupported(self.provider.list_calls(&sized).await);
+            return unsupported(
+                self.provider.list_calls(&sized).await,
+                &[Operation::ListCalls],
+            );
         }
         let full = usize::try_from(self.caps.page_size(&sized)).unwrap_or(usize::MAX);
         let mut queries = Vec::new();
@@ -1114,7 +1143,7 @@ impl<'a> Suite<'a> {
 
     async fn dial(&mut self) -> Check {
         if !self.caps.dial {
-            return unsupported(self.place(&unplaceable_dial()).await);
+            return unsupported(self.place(&unplaceable_dial()).await, &[Operation::Dial]);
         }
         let Some(number) = self.env.dial_number() else {
             return not_run("no number to dial (voiceport check --dial +E164)");
@@ -1151,7 +1180,7 @@ impl<'a> Suite<'a> {
 
     async fn dial_busy(&mut self) -> Check {
         if !self.caps.dial {
-            return unsupported(self.place(&unplaceable_dial()).await);
+            return unsupported(self.place(&unplaceable_dial()).await, &[Operation::Dial]);
         }
         let Some(number) = self.env.busy_number() else {
             return not_run("no number known to be busy");
@@ -1175,7 +1204,8 @@ impl<'a> Suite<'a> {
                 scheduled_for: Some(later),
                 ..unplaceable_dial()
             };
-            return unsupported(self.place(&request).await);
+            let refused = [Operation::DialOption("scheduled_for"), Operation::Dial];
+            return unsupported(self.place(&request).await, &refused);
         }
         let Some(number) = self.env.dial_number() else {
             return not_run("no number to dial");
@@ -1248,7 +1278,10 @@ impl<'a> Suite<'a> {
 
     async fn transcript(&self) -> Check {
         if !self.caps.transcript {
-            return unsupported(self.provider.get_transcript(&self.some_id()).await);
+            return unsupported(
+                self.provider.get_transcript(&self.some_id()).await,
+                &[Operation::GetTranscript],
+            );
         }
         let Some(call) = &self.ended else {
             return self.no_completed_call("no completed call to read");
@@ -1301,7 +1334,10 @@ impl<'a> Suite<'a> {
 
     async fn recording(&self) -> Check {
         if !self.caps.recording {
-            return unsupported(self.provider.get_recording(&self.some_id()).await);
+            return unsupported(
+                self.provider.get_recording(&self.some_id()).await,
+                &[Operation::GetRecording],
+            );
         }
         let Some(call) = &self.ended else {
             return self.no_completed_call("no completed call to read");
@@ -1441,7 +1477,12 @@ impl<'a> Suite<'a> {
             ..CallUpdate::default()
         };
         if !self.caps.update_name {
-            return unsupported(self.provider.update_call(&self.some_id(), &update).await);
+            // Refused as the name, or as updating where the vendor updates nothing.
+            let refused = [Operation::UpdateField("name"), Operation::UpdateCall];
+            return unsupported(
+                self.provider.update_call(&self.some_id(), &update).await,
+                &refused,
+            );
         }
         let id = match self.writable() {
             Ok(id) => id,
@@ -1479,7 +1520,15 @@ impl<'a> Suite<'a> {
         };
         if !supported {
             let first = update(&[("a", json!(1))]);
-            return unsupported(self.provider.update_call(&self.some_id(), &first).await);
+            let field = match mode {
+                MetadataMode::Merge => "metadata (merge)",
+                MetadataMode::Replace => "metadata (replace)",
+            };
+            let refused = [Operation::UpdateField(field), Operation::UpdateCall];
+            return unsupported(
+                self.provider.update_call(&self.some_id(), &first).await,
+                &refused,
+            );
         }
         let id = match self.writable() {
             Ok(id) => id,
@@ -1524,7 +1573,10 @@ impl<'a> Suite<'a> {
     async fn notes(&self) -> Check {
         if !self.caps.notes {
             let note = NoteInput::new("hello");
-            return unsupported(self.provider.add_note(&self.some_id(), &note).await);
+            return unsupported(
+                self.provider.add_note(&self.some_id(), &note).await,
+                &[Operation::AddNote],
+            );
         }
         let id = match self.writable() {
             Ok(id) => id,
@@ -1597,7 +1649,10 @@ impl<'a> Suite<'a> {
 
     async fn end_call(&mut self) -> Check {
         if !self.caps.end_call {
-            return unsupported(self.provider.end_call(&self.some_id()).await);
+            return unsupported(
+                self.provider.end_call(&self.some_id()).await,
+                &[Operation::EndCall],
+            );
         }
         if !self.env.allow_writes() {
             return not_run("read-only run");
@@ -1653,7 +1708,10 @@ impl<'a> Suite<'a> {
 
     async fn cancel_call(&self) -> Check {
         if !self.caps.cancel_call {
-            return unsupported(self.provider.cancel_call(&self.some_id()).await);
+            return unsupported(
+                self.provider.cancel_call(&self.some_id()).await,
+                &[Operation::CancelCall],
+            );
         }
         let Some(id) = &self.scheduled else {
             return not_run("no scheduled call to cancel");
@@ -1675,7 +1733,10 @@ impl<'a> Suite<'a> {
 
     async fn delete_call(&self) -> Check {
         if !self.caps.delete_call {
-            return unsupported(self.provider.delete_call(&self.some_id()).await);
+            return unsupported(
+                self.provider.delete_call(&self.some_id()).await,
+                &[Operation::DeleteCall],
+            );
         }
         if !self.env.allow_writes() {
             return not_run("read-only run");
@@ -1703,7 +1764,10 @@ impl<'a> Suite<'a> {
 
     fn webhooks(&self) -> Check {
         if !self.caps.webhooks {
-            return unsupported(self.provider.parse_webhook(b"{}"));
+            return unsupported(
+                self.provider.parse_webhook(b"{}"),
+                &[Operation::ParseWebhook],
+            );
         }
         let Some(call) = &self.ended else {
             return self.no_completed_call("no completed call to build a delivery about");
