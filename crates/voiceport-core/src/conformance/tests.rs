@@ -13,9 +13,9 @@ use super::cases::{missing_id, unplaceable_dial};
 use super::{Environment, Outcome, Report, run};
 use crate::{
     AgentRef, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
-    DialOutcome, DialRequest, Direction, Error, Filter, IdFormat, MetadataMode, Note, NoteId,
+    Cost, DialOutcome, DialRequest, Direction, Error, Filter, IdFormat, MetadataMode, Note, NoteId,
     NoteInput, NoteUpdate, Operation, PageCursor, ProviderKind, Recording, Result, SortOrder,
-    Transcript, VendorPayload, VoiceProvider,
+    Speaker, Transcript, Utterance, VendorPayload, VoiceProvider,
 };
 
 const KIND: ProviderKind = ProviderKind::HappyRobot;
@@ -175,6 +175,9 @@ struct Fake {
     cancels: bool,
     /// The largest page size a listing asked for.
     largest_page_asked: AtomicUsize,
+    /// Declares no search filter, and refuses a search as unsupported for this operation
+    /// (its own filter, or another: an adapter naming the wrong thing).
+    refuses_search_as: Option<Operation>,
 }
 
 impl Fake {
@@ -219,6 +222,7 @@ impl Fake {
             recording_url: None,
             dialed_unrecorded: false,
             cancels: false,
+            refuses_search_as: None,
         }
     }
 
@@ -287,7 +291,7 @@ impl VoiceProvider for Fake {
             filter_agent: true,
             filter_campaign: true,
             filter_tags: true,
-            filter_search: true,
+            filter_search: self.refuses_search_as.is_none(),
             filter_from_number: true,
             filter_to_number: true,
             sort: self.listing_order.is_none(),
@@ -342,6 +346,11 @@ impl VoiceProvider for Fake {
         self.largest_page_asked.fetch_max(asked, Ordering::SeqCst);
         if self.list_fails {
             return Err(server_error(Operation::ListCalls));
+        }
+        if let Some(operation) = self.refuses_search_as
+            && query.search.is_some()
+        {
+            return Err(Error::unsupported(KIND, operation));
         }
         if self.listing_order.is_some() {
             // Only this knob's cases rely on the guard; the others check what a provider
@@ -1496,6 +1505,68 @@ async fn a_false_dial_flag_is_checked_without_dialing_a_number() {
     // The fake refuses it as a vendor would, which is not `Unsupported`: said, not passed.
     let why = failure(&report, "dial, then wait for the end");
     assert!(why.contains("declared unsupported, but got"), "{why}");
+}
+
+/// A filter declared absent passes as unsupported only when its refusal names it: an
+/// `Unsupported` for another filter says nothing of this one.
+#[tokio::test]
+async fn a_false_filter_passes_only_on_its_own_refusal() {
+    let provider = Fake {
+        refuses_search_as: Some(Operation::ListFilter(Filter::Search)),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    assert_eq!(
+        outcome(&report, "list_calls filter search"),
+        Outcome::Unsupported,
+        "{report}"
+    );
+    let provider = Fake {
+        refuses_search_as: Some(Operation::ListFilter(Filter::Direction)),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "list_calls filter search");
+    assert!(
+        why.contains("refused as unsupported for ListFilter(Direction)"),
+        "{why}"
+    );
+}
+
+/// A provider whose calls carry a cost, an analysis and a transcript it declares it does
+/// not give fails those cases: a `false` flag is checked against what calls carry.
+#[tokio::test]
+async fn what_calls_carry_against_flags_declared_false() {
+    let provider = Fake::with_calls(5);
+    {
+        let mut calls = provider.calls.lock().unwrap();
+        for call in calls.iter_mut() {
+            call.cost = Some(Cost::new(Some(0.12), Some("USD".into()), Vec::new()));
+            call.analysis.summary = Some("The caller asked for a callback.".into());
+            let line = Utterance::new(
+                Speaker::Agent,
+                "Hello, this is Ridgeline Freight.".to_owned(),
+            );
+            call.transcript = Some(Transcript::new(vec![line], None));
+        }
+    }
+    let report = check(&provider, &Env::default()).await;
+    for (case, said) in [
+        ("cost", "declared absent, but a call carries cost"),
+        ("analysis", "declared absent, but a call carries analysis"),
+        (
+            "inline transcript",
+            "declared not inline, but get_call carries a transcript",
+        ),
+    ] {
+        let why = failure(&report, case);
+        assert!(why.contains(said), "{case}: {why}");
+    }
+    // Without them, the same cases are unsupported.
+    let report = check(&Fake::with_calls(5), &Env::default()).await;
+    for case in ["cost", "analysis", "inline transcript"] {
+        assert_eq!(outcome(&report, case), Outcome::Unsupported, "{case}");
+    }
 }
 
 /// The dial those checks send is one the guard refuses whatever the flags: with `dial`
