@@ -2281,6 +2281,8 @@ async fn listen_refuses_a_forward_url_it_cannot_post_to() {
 async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
     let env = env().await;
     for vendor in VENDORS {
+        let kind: voiceport::ProviderKind = vendor.parse().unwrap();
+        let dialed_before = env._sandbox.dialed_count(kind);
         // Read-only: nothing dialed, nothing written, every case in the table.
         let out = run(Some(&env), &["check", "-p", vendor]).await;
         let text = stdout(&out);
@@ -2293,6 +2295,11 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
         assert!(text.contains("read-only run"), "{text}");
         assert!(text.contains("no number to dial"), "{text}");
         assert!(text.contains(" 0 failed"), "{text}");
+        assert_eq!(
+            env._sandbox.dialed_count(kind),
+            dialed_before,
+            "{vendor}: the read-only run dialed"
+        );
         // With --dial: the dial case runs and passes, the wait for a person said first.
         let dialed = run(
             Some(&env),
@@ -2320,6 +2327,11 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
             .unwrap();
         assert_ne!(scheduled["outcome"], "passed", "{report}");
         assert!(cases.iter().all(|c| c["outcome"] != "failed"), "{report}");
+        assert_eq!(
+            env._sandbox.dialed_count(kind),
+            dialed_before + 1,
+            "{vendor}: --dial places one call"
+        );
     }
 }
 
