@@ -143,7 +143,19 @@ impl Vapi {
         let request = Request::get(op, ["phone-number", phone_number_id]);
         let body = self.http.send(request).await?.body;
         let mut number: wire::PhoneNumber<'_> = decode_json(kind, op, &body)?;
-        Ok(own_number(&mut number))
+        match own_number(&mut number) {
+            Some(long) if long.len() > MOST_NUMBER_BYTES => Err(Error::decode(
+                kind,
+                op,
+                "number",
+                format!(
+                    "{} bytes long, more than a phone number's {MOST_NUMBER_BYTES}",
+                    long.len()
+                ),
+                &body,
+            )),
+            number => Ok(number),
+        }
     }
 
     /// Decodes a read's `body` with `decode`, the assistant's numbers from what the client
@@ -376,6 +388,13 @@ fn trusted_control_url(
     raw: &str,
     allow_insecure_http: bool,
 ) -> std::result::Result<Url, String> {
+    // Vendor data: a URL of any length would be sent and its parts masked in the answer.
+    if raw.len() > MOST_CONTROL_URL_BYTES {
+        return Err(format!(
+            "{} bytes long, more than a control URL's {MOST_CONTROL_URL_BYTES}",
+            raw.len()
+        ));
+    }
     let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
     let loopback = match url.host() {
         Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
@@ -405,6 +424,13 @@ fn trusted_control_url(
 /// The domains whose hosts serve a call's live control beside the API on one of them:
 /// Vapi's control URLs are on hosts of `vapi.ai`, siblings of `api.vapi.ai`.
 const CONTROL_DOMAINS: [&str; 1] = ["vapi.ai"];
+
+/// The longest control URL followed: Vapi's are about a hundred bytes (a host and a token).
+const MOST_CONTROL_URL_BYTES: usize = 2048;
+
+/// The longest number a phone number lookup takes: an E.164 number is at most 16
+/// characters and a SIP URI short; a longer one would be copied onto every call naming it.
+const MOST_NUMBER_BYTES: usize = 256;
 
 /// The name of the phone number lookup, as its operation (`Operation::ExtensionRead`).
 const PHONE_NUMBER_OP: &str = "phone_number";
@@ -486,6 +512,12 @@ mod tests {
             let err = ok(raw).unwrap_err();
             assert!(err.contains(why), "{raw}: {err}");
         }
+        // Of any length: refused past 2 KiB, before it is read (it would be sent, and each
+        // of its parts masked in the answer).
+        let segments = (0..300).map(|n| format!("/t{n:07}")).collect::<String>();
+        let long = format!("https://phone.vapi.ai{segments}/control");
+        let err = ok(&long).unwrap_err();
+        assert!(err.contains("more than a control URL's 2048"), "{err}");
         // Never plain http from an https API, insecure http allowed or not: the client may
         // reach it through a proxy.
         let plain = trusted_control_url(&vapi, "http://phone.vapi.ai/x/control", true);

@@ -697,10 +697,13 @@ async fn vapi_learns_the_assistants_number_by_its_id() {
 /// A lookup that fails never fails the read: the number is left out, with a warning on the
 /// call naming the id and why. A number that no longer exists (404) is not asked again; a
 /// passing failure (503) not for a minute, so that a walk does not wait on it page after
-/// page. A SIP number is its URI; a number with neither is left out, with a warning.
+/// page. A SIP number is its URI; a number with neither is left out, with a warning, and
+/// so is one longer than any number (it would be copied onto every call naming it).
 #[tokio::test]
 async fn a_number_lookup_that_fails_leaves_it_out_with_a_warning() {
+    let endless = phone_number(json!({"number": format!("+1{}", "4".repeat(300))}));
     for (status, body, number, warned) in [
+        (200, endless, None, Some("more than a phone number's 256")),
         (404, VP.error_body(404), None, Some("not found")),
         (503, VP.error_body(503), None, Some("HTTP 503")),
         (

@@ -31,17 +31,31 @@ pub(super) fn hide_secrets(masks: &[&crate::SecretMask], mut body: Vec<u8>) -> V
 
 /// Masks for the parts of a URL that is its own credential: each path segment and query
 /// value long enough to be a token (a short one such as `control` is a route, and hiding
-/// it would hide that word everywhere).
+/// it would hide that word everywhere), each once, the first [`MOST_URL_MASKS`] of them.
 pub(super) fn credential_masks(url: &Url) -> Vec<crate::SecretMask> {
     // As the URL spells them; the mask finds their other spellings too.
     let segments = url.path_segments().into_iter().flatten().map(str::to_owned);
     let values = url.query_pairs().map(|(_, value)| value.into_owned());
-    segments
-        .chain(values)
-        .filter(|part| part.chars().count() >= crate::secret_mask::MASK_ANYWHERE_FROM)
-        .map(|part| crate::SecretMask::new(&part))
+    let mut parts: Vec<String> = Vec::new();
+    for part in segments.chain(values) {
+        if part.chars().count() >= crate::secret_mask::MASK_ANYWHERE_FROM && !parts.contains(&part)
+        {
+            parts.push(part);
+        }
+        if parts.len() == MOST_URL_MASKS {
+            break;
+        }
+    }
+    parts
+        .iter()
+        .map(|part| crate::SecretMask::new(part))
         .collect()
 }
+
+/// The most parts of a keyless request's URL masked: a credential URL holds one token (a
+/// Vapi control URL: `/<token>/control`), and each mask is a pass over every answer, so a
+/// URL from vendor data must not name thousands.
+const MOST_URL_MASKS: usize = 4;
 
 /// The longest host a redirect's error names: a DNS name's limit (RFC 1035). A hostile
 /// `Location` could name a host of any length.
@@ -273,6 +287,20 @@ mod tests {
         let before = STRINGS_DECODED.with(std::cell::Cell::get);
         let out = mask_escaped_strings(mask, body).into_owned();
         (STRINGS_DECODED.with(std::cell::Cell::get) - before, out)
+    }
+
+    /// A credential URL's parts are masked each once, the first few: a URL from vendor
+    /// data naming thousands of tokens would make a pass over every answer of each.
+    #[test]
+    fn a_credential_url_gives_a_few_masks() {
+        let url = Url::parse("https://x.vapi.ai/token-aaaa1111/control?k=token-aaaa1111").unwrap();
+        assert_eq!(credential_masks(&url).len(), 1, "one token, named twice");
+        let many: String = (0..50).map(|n| format!("/token-{n:06}")).collect();
+        let url = Url::parse(&format!("https://x.vapi.ai{many}")).unwrap();
+        let masks = credential_masks(&url);
+        assert_eq!(masks.len(), MOST_URL_MASKS);
+        let hidden = masks[0].mask_str("Cannot POST /token-000000/control");
+        assert!(!hidden.contains("token-000000"), "{hidden}");
     }
 
     /// A string written again to hide the key is no longer than it was, give or take the
