@@ -420,7 +420,12 @@ impl SeenCursors {
 }
 
 /// A lazy stream of calls across all pages. Memory is bounded by one page, plus the
-/// 32-byte digest of each cursor followed (to stop a vendor whose cursors go round). `provider` is
+/// 32-byte digest of each cursor followed (to stop a vendor whose cursors go round).
+/// Time is not: where a filter is applied client-side, pages that hold no match yield
+/// nothing, and the stream reads on until one does or the vendor names no next page (an
+/// account of many calls, few matching; a vendor that never ends answers new calls for
+/// ever). Bound a walk that must end by a deadline with `tokio::time::timeout`, or
+/// watch its pages with [`page_stream`], which yields each, empty or not. `provider` is
 /// a reference or an owning handle, as for [`page_stream`]:
 ///
 /// ```
