@@ -73,8 +73,8 @@ pub trait Environment: Send + Sync {
     /// like the sandbox's): a full walk must see exactly these. Known data also means the
     /// suite reads the whole account before any case dials, and then that every filter
     /// case must return calls, and every call that matches (so the calls must not change
-    /// meanwhile), that every call a search returns matches it as voiceport reads a call
-    /// (the sandbox searches so; a vendor searching more, a transcript, fails there), and
+    /// meanwhile), that a search returns exactly the calls it matches as voiceport reads a
+    /// call (the sandbox searches so; a vendor searching more, a transcript, fails there), and
     /// that a page that points to another holds exactly the size sent.
     /// `None` (the default) on a live account.
     fn expected_calls(&self, kind: ProviderKind) -> Option<usize> {

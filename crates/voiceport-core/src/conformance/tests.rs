@@ -178,6 +178,8 @@ struct Fake {
     /// Declares no search filter, and refuses a search as unsupported for this operation
     /// (its own filter, or another: an adapter naming the wrong thing).
     refuses_search_as: Option<Operation>,
+    /// A search returns its first match alone.
+    searches_first_only: bool,
 }
 
 impl Fake {
@@ -223,6 +225,7 @@ impl Fake {
             dialed_unrecorded: false,
             cancels: false,
             refuses_search_as: None,
+            searches_first_only: false,
         }
     }
 
@@ -420,6 +423,9 @@ impl VoiceProvider for Fake {
                 false => query,
             };
             matching.extend(calls.iter().filter(|c| query.matches(c)).cloned());
+            if self.searches_first_only && query.search.is_some() {
+                matching.truncate(1);
+            }
             // Kept oldest first.
             if self.lists_in.or(query.sort) == Some(SortOrder::Descending) {
                 matching.reverse();
@@ -1505,6 +1511,29 @@ async fn a_false_dial_flag_is_checked_without_dialing_a_number() {
     // The fake refuses it as a vendor would, which is not `Unsupported`: said, not passed.
     let why = failure(&report, "dial, then wait for the end");
     assert!(why.contains("declared unsupported, but got"), "{why}");
+}
+
+/// A search that returns only part of what it matches fails on an account whose calls are
+/// known (the sandbox searches as voiceport reads a call); elsewhere only what came back
+/// is judged.
+#[tokio::test]
+async fn a_search_that_leaves_matching_calls_out_fails_on_a_known_account() {
+    let provider = Fake {
+        searches_first_only: true,
+        ..Fake::with_calls(30)
+    };
+    for call in provider.calls.lock().unwrap().iter_mut() {
+        call.to = Some("+14155550188".into());
+    }
+    let report = check(&provider, &Env::expecting(30)).await;
+    let why = failure(&report, "list_calls filter search");
+    assert!(why.contains("29 matching call(s) missing"), "{why}");
+    let report = check(&provider, &Env::default()).await;
+    assert_eq!(
+        outcome(&report, "list_calls filter search"),
+        Outcome::Passed,
+        "{report}"
+    );
 }
 
 /// A filter declared absent passes as unsupported only when its refusal names it: an
