@@ -645,6 +645,9 @@ impl<'a> Suite<'a> {
                 })?;
                 let calls = self.read_all(query.clone(), everything.len()).await?;
                 every_match_returned(&query, filter, everything, &calls, &self.caps)?;
+                if filter == Filter::TimeRange {
+                    self.filtered_on_the_declared_time(everything).await?;
+                }
                 calls
             }
             None => self.first_calls(query.clone()).await?,
@@ -708,6 +711,53 @@ impl<'a> Suite<'a> {
             return in_order(&calls, SortOrder::Ascending);
         }
         Ok(Outcome::Passed)
+    }
+
+    /// On a seeded account, which time a time range compares
+    /// ([`Capabilities::time_range_on_start`]): a call created but never started, asked
+    /// for by a minute around its creation, is returned where the vendor filters on the
+    /// creation time and not where it filters on the start. Nothing is checked where no
+    /// call shows a creation time without a start (Rounded's and Retell's calls show no
+    /// creation time), or none is alone in its minute.
+    async fn filtered_on_the_declared_time(
+        &self,
+        everything: &[Call],
+    ) -> std::result::Result<(), String> {
+        let minute = TimeDelta::seconds(30);
+        let around = |at: DateTime<Utc>| (at - minute, at + minute);
+        let unstarted = everything.iter().find_map(|call| {
+            let (since, until) = around(call.created_at.filter(|_| call.started_at.is_none())?);
+            // Alone in its minute, so that what comes back is about it alone.
+            let alone = !everything.iter().any(|other| {
+                other.id != call.id
+                    && [other.created_at, other.started_at]
+                        .into_iter()
+                        .flatten()
+                        .any(|at| since <= at && at < until)
+            });
+            alone.then_some((call, since, until))
+        });
+        let Some((call, since, until)) = unstarted else {
+            return Ok(());
+        };
+        let query = CallQuery {
+            since: Some(since),
+            until: Some(until),
+            ..CallQuery::default()
+        };
+        let returned = self.read_all(query, everything.len()).await?;
+        let found = returned.iter().any(|c| c.id == call.id);
+        match (self.caps.time_range_on_start, found) {
+            (true, true) => Err(format!(
+                "declared to filter on the start time, but {} (created in the range, never started) was returned",
+                call.id
+            )),
+            (false, false) => Err(format!(
+                "declared to filter on the creation time, but {} (created in the range, never started) was not returned",
+                call.id
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The calls of the first page holding any for `query`; an empty page followed by

@@ -180,6 +180,9 @@ struct Fake {
     refuses_search_as: Option<Operation>,
     /// A search returns its first match alone.
     searches_first_only: bool,
+    /// Declares that a time range compares the start time, but compares the creation
+    /// time too (as `CallQuery::matches` does).
+    declares_start_filtering: bool,
 }
 
 impl Fake {
@@ -226,6 +229,7 @@ impl Fake {
             cancels: false,
             refuses_search_as: None,
             searches_first_only: false,
+            declares_start_filtering: false,
         }
     }
 
@@ -290,7 +294,7 @@ impl VoiceProvider for Fake {
             filter_time_range: true,
             // The calls it keeps bare are Rounded's: created, never started, filtered on
             // the start time.
-            time_range_on_start: self.keeps_bare,
+            time_range_on_start: self.keeps_bare || self.declares_start_filtering,
             filter_agent: true,
             filter_campaign: true,
             filter_tags: true,
@@ -1533,6 +1537,39 @@ async fn a_search_that_leaves_matching_calls_out_fails_on_a_known_account() {
         outcome(&report, "list_calls filter search"),
         Outcome::Passed,
         "{report}"
+    );
+}
+
+/// On a known account, the time a time range compares is checked against the flag: a
+/// call created in a range but never started is returned by a vendor filtering on the
+/// creation time, and not by one filtering on the start.
+#[tokio::test]
+async fn the_time_a_range_compares_is_the_one_declared() {
+    let unstarted = |provider: &Fake| {
+        let mut calls = provider.calls.lock().unwrap();
+        calls[10].started_at = None;
+        calls[10].status = CallStatus::NoAnswer;
+    };
+    // Declared the creation time (the fake's default), and so it filters: a pass.
+    let provider = Fake::with_calls(30);
+    unstarted(&provider);
+    let report = check(&provider, &Env::expecting(30)).await;
+    assert_eq!(
+        outcome(&report, "list_calls filter time_range"),
+        Outcome::Passed,
+        "{report}"
+    );
+    // Declared the start, yet the never-started call comes back.
+    let provider = Fake {
+        declares_start_filtering: true,
+        ..Fake::with_calls(30)
+    };
+    unstarted(&provider);
+    let report = check(&provider, &Env::expecting(30)).await;
+    let why = failure(&report, "list_calls filter time_range");
+    assert!(
+        why.contains("declared to filter on the start time, but listed-10"),
+        "{why}"
     );
 }
 
