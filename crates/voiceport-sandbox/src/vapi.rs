@@ -21,12 +21,12 @@
 //! Studio's call lists both; the SIDs are the sandbox's).
 //!
 //! The list takes Vapi's parameters for both (Voicebot Studio documents none): `limit`
-//! (default 100, at most 1000), `createdAtLt`/`Le`/`Gt`/`Ge`, `assistantId`,
-//! `phoneNumberId`, `id`; newest first (inferred: Vapi does not document the order, and
-//! the adapter refuses a full page in another one rather than skip calls); a bare array, no
-//! cursor. Vapi's `updatedAt` bounds are not emulated: they are refused, naming the
-//! parameter. Nor is Vapi's batch dial (`customers[]`): it is refused (400, 422 for
-//! Voicebot Studio) with a message saying the sandbox does not emulate it.
+//! (default 100, at most 1000), `createdAtLt`/`Le`/`Gt`/`Ge`, `updatedAtLt`/`Le`/`Gt`/`Ge`
+//! (on the `updatedAt` each call shows), `assistantId`, `phoneNumberId` (never matching a
+//! call that shows none), `id`; newest first (inferred: Vapi does not document the order,
+//! and the adapter refuses a full page in another one rather than skip calls); a bare
+//! array, no cursor. Vapi's batch dial (`customers[]`) is not emulated: it is refused
+//! (400, 422 for Voicebot Studio) with a message saying the sandbox does not emulate it.
 //!
 //! Live control: each live Vapi call (queued, ringing or in progress) has a
 //! `monitor.controlUrl` but those of the account's third assistant (as if the others set
@@ -123,6 +123,12 @@ impl Flavor {
     /// account's.
     fn number_id(self, call: &SimCall) -> &str {
         call.number_id.as_deref().unwrap_or(self.phone_number_id())
+    }
+
+    /// The `phoneNumberId` `call` shows: none for a web call or one from a transient
+    /// number (not one of the account's), which the list's filter must not match either.
+    fn shown_number_id(self, call: &SimCall) -> Option<&str> {
+        (!call.web && !call.transient_number).then(|| self.number_id(call))
     }
 
     /// The assistant a dial names by default (the option `assistant_id`).
@@ -565,7 +571,8 @@ impl Family<'_> {
     /// (`messages`, `summary`, `transcript`, the recording URLs, `costBreakdown`,
     /// `durationMs`/`Seconds`/`Minutes`, taken from third-party code that reads reports),
     /// that `message.call` is a stale snapshot (see [`Family::stage_deliveries`]), and
-    /// Voicebot Studio's relaying Vapi's report unchanged.
+    /// that Voicebot Studio posts the same report but with `message.call` in its own REST
+    /// shape (Voicebot Studio documents no webhooks).
     fn report(self, call: &SimCall, view: &View, at: DateTime<Utc>) -> Value {
         let full = self.fields(call, view);
         let dialed = View {
@@ -684,11 +691,11 @@ impl Family<'_> {
             "endedMessage": (view.phase == Phase::Ended(Outcome::Failed))
                 .then_some("SIP 503 Service Unavailable from the carrier"),
             "createdAt": iso(call.created_at),
-            "updatedAt": iso(view.ended_at.or(view.started_at).unwrap_or(call.created_at)),
+            "updatedAt": iso(updated_at(call, view)),
             "startedAt": view.started_at.map(iso),
             "endedAt": view.ended_at.map(iso),
             "assistantId": call.agent_id,
-            "phoneNumberId": (!call.web && !call.transient_number).then_some(flavor.number_id(call)),
+            "phoneNumberId": flavor.shown_number_id(call),
             "phoneCallProvider": (!call.web).then_some("twilio"),
             "phoneCallTransport": (!call.web).then_some("pstn"),
             "phoneCallProviderId": null,
@@ -746,18 +753,25 @@ impl Family<'_> {
                             "secondsFromStart": line.start, "duration": line.end - line.start, "source": "" }),
                         (Who::Customer, _) => json!({ "role": "user", "message": line.text, "time": time, "endTime": end,
                             "secondsFromStart": line.start, "duration": line.end - line.start }),
-                        (Who::ToolCall, Some((name, id))) => json!({ "role": "tool_calls", "time": time, "secondsFromStart": line.start,
-                            "toolCalls": [tool_invocation(id, name, json!(line.text))] }),
+                        // Vapi's `ToolCallMessage` has a `message`: empty, the call is in `toolCalls`.
+                        (Who::ToolCall, Some((name, id))) => json!({ "role": "tool_calls", "message": "", "time": time,
+                            "secondsFromStart": line.start, "toolCalls": [tool_invocation(id, name, json!(line.text))] }),
                         (_, tool) => json!({ "role": "tool_call_result", "time": time, "secondsFromStart": line.start,
                             "toolCallId": tool.as_ref().map(|t| t.1.clone()), "name": tool.as_ref().map(|t| t.0), "result": line.text }),
                     }
                 });
             let messages: Vec<Value> = std::iter::once(system).chain(spoken).collect();
-            let parts = cost(talk);
+            let mut parts = cost(talk);
+            // A web call is carried by Daily, not a carrier: no transport cost.
+            if call.web {
+                parts[0].1 = 0.0;
+            }
+            let transcript = transcript_text(&conversation.lines, "AI", "User");
+            let summary = SummaryCost::of(&transcript, &conversation.summary);
             let total: f64 = parts.iter().map(|(_, c)| c).sum();
-            let total = four_places(total);
+            let total = four_places(total + summary.cost);
             body["messages"] = json!(messages);
-            body["transcript"] = json!(transcript_text(&conversation.lines, "AI", "User"));
+            body["transcript"] = json!(transcript);
             body["recordingUrl"] = json!(recording_url(flavor.recordings(), &call.id, false));
             body["stereoRecordingUrl"] = json!(recording_url(flavor.recordings(), &call.id, true));
             body["summary"] = json!(conversation.summary);
@@ -772,11 +786,13 @@ impl Family<'_> {
                 .map(|line| line.text.chars().count())
                 .sum();
             let tokens = Tokens::for_minutes(talk / 60.0);
+            // `total` is the parts' sum and the analyses' (Vapi's schema).
             body["costBreakdown"] = json!({
                 "transport": parts[0].1, "stt": parts[1].1, "llm": parts[2].1, "tts": parts[3].1, "vapi": 0.0, "total": total,
                 "llmPromptTokens": tokens.prompt, "llmCompletionTokens": tokens.completion, "ttsCharacters": spoken,
+                "analysisCostBreakdown": { "summary": summary.cost, "structuredData": 0, "successEvaluation": 0 },
             });
-            body["costs"] = cost_items(talk, &parts, tokens, spoken);
+            body["costs"] = cost_items(call.web, talk, &parts, tokens, spoken, &summary);
         } else if view.outcome().is_some() {
             // Ended unanswered: zero costs (the carrier's and the platform's items only), an
             // empty transcript and analysis. Inferred from captured calls, as the fixtures'.
@@ -859,9 +875,10 @@ impl Family<'_> {
 
 /// Fields of Vapi's call that Voicebot Studio's documented call (the response schema of
 /// its call endpoints) lacks, left out of its shape: the end's context (`endedMessage`),
-/// the schedule (`schedulePlan`), the cost's parts (`costBreakdown`, `costs`) and where a
-/// transfer went (`destination`). Voicebot Studio's own server messages (relayed from
-/// Vapi, inferred) still carry the ones Vapi's report has.
+/// the schedule (`schedulePlan`), the cost's parts (`costBreakdown`, `costs`), where a
+/// transfer went (`destination`) and a transient number dialed from (`phoneNumber`).
+/// Voicebot Studio's server messages (inferred: it documents none) still carry the ones
+/// Vapi's report has.
 ///
 /// Three such fields stay, though Voicebot Studio documents none of them: `name` (what
 /// its `PATCH` sets), `campaignId` and `cost`. voiceport's Voicebot Studio adapter
@@ -869,12 +886,13 @@ impl Family<'_> {
 /// a cost, and its conformance run against the sandbox checks each: leaving them out
 /// would need those capabilities changed. They are the sandbox's guess that Voicebot
 /// Studio passes Vapi's fields through (inferred), not its documented call.
-const NOT_IN_VOICEBOT_CALL: [&str; 5] = [
+const NOT_IN_VOICEBOT_CALL: [&str; 6] = [
     "endedMessage",
     "schedulePlan",
     "costBreakdown",
     "costs",
     "destination",
+    "phoneNumber",
 ];
 
 /// Voicebot Studio's call, from the full record ([`Family::fields`]): the fields of its
@@ -909,21 +927,61 @@ impl Tokens {
     }
 }
 
-/// `costs[]`, Vapi's items of the cost (`transport`, `transcriber`, `model`, `voice`,
-/// `vapi`), each with what it counts: the same amounts as `costBreakdown`.
-fn cost_items(talk_secs: f64, parts: &[(&str, f64); 4], tokens: Tokens, spoken: usize) -> Value {
+/// What the post-call summary cost, the one analysis the sandbox charges for (its
+/// structured data and success evaluation cost 0): the model reads the transcript (a
+/// token per 4 characters, and 200 for its instructions) and writes the summary, at
+/// gpt-4o's prices. The sandbox's amounts.
+#[derive(Debug, Clone, Copy)]
+struct SummaryCost {
+    prompt: u64,
+    completion: u64,
+    cost: f64,
+}
+
+impl SummaryCost {
+    fn of(transcript: &str, summary: &str) -> SummaryCost {
+        let tokens = |text: &str| (text.chars().count() as u64).div_ceil(4);
+        let (prompt, completion) = (tokens(transcript) + 200, tokens(summary));
+        SummaryCost {
+            prompt,
+            completion,
+            cost: four_places(prompt as f64 * 2.5e-6 + completion as f64 * 1e-5),
+        }
+    }
+}
+
+/// `costs[]`, Vapi's items of the cost (`transport`, but for a web call, `transcriber`,
+/// `model`, `voice`, `vapi`, `analysis`), each with what it counts: the same amounts as
+/// `costBreakdown`.
+fn cost_items(
+    web: bool,
+    talk_secs: f64,
+    parts: &[(&str, f64); 4],
+    tokens: Tokens,
+    spoken: usize,
+    summary: &SummaryCost,
+) -> Value {
     let minutes = four_places(talk_secs / 60.0);
     let [transport, transcriber, model, voice] = parts.map(|(_, cost)| cost);
-    json!([
-        {"type": "transport", "provider": "twilio", "minutes": minutes, "cost": transport},
-        {"type": "transcriber", "transcriber": {"provider": "deepgram", "model": "nova-2"},
-         "minutes": minutes, "cost": transcriber},
-        {"type": "model", "model": {"provider": "openai", "model": "gpt-4o"},
-         "promptTokens": tokens.prompt, "completionTokens": tokens.completion, "cost": model},
-        {"type": "voice", "voice": {"provider": "11labs", "voiceId": "burt"},
-         "characters": spoken, "cost": voice},
-        {"type": "vapi", "subType": "normal", "minutes": minutes, "cost": 0.0},
-    ])
+    let carrier =
+        json!({"type": "transport", "provider": "twilio", "minutes": minutes, "cost": transport});
+    let items = [
+        json!({"type": "transcriber", "transcriber": {"provider": "deepgram", "model": "nova-2"},
+               "minutes": minutes, "cost": transcriber}),
+        json!({"type": "model", "model": {"provider": "openai", "model": "gpt-4o"},
+               "promptTokens": tokens.prompt, "completionTokens": tokens.completion, "cost": model}),
+        json!({"type": "voice", "voice": {"provider": "11labs", "voiceId": "burt"},
+               "characters": spoken, "cost": voice}),
+        json!({"type": "vapi", "subType": "normal", "minutes": minutes, "cost": 0.0}),
+        // Vapi's `AnalysisCost`.
+        json!({"type": "analysis", "analysisType": "summary",
+               "model": {"provider": "openai", "model": "gpt-4o"},
+               "promptTokens": summary.prompt, "completionTokens": summary.completion,
+               "cost": summary.cost}),
+    ];
+    // A web call has no carrier (as when unanswered).
+    let carried = (!web).then_some(carrier);
+    Value::Array(carried.into_iter().chain(items).collect())
 }
 
 /// The `artifact` of a call whose full record ([`Family::fields`]) is `full`: its
@@ -1007,10 +1065,26 @@ async fn get_call(State(api): State<Api>, Path(id): Path<String>) -> Response {
     }
 }
 
+/// When `call` was last updated, as its `updatedAt` shows it (to the millisecond): its
+/// end, else its start, else its creation. The list's `updatedAt` bounds compare this.
+fn updated_at(call: &SimCall, view: &View) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    (view.ended_at.or(view.started_at))
+        .unwrap_or(call.created_at)
+        .trunc_subsecs(3)
+}
+
+/// Whether `at` is within the bounds `[lt, gt, le, ge]` (`None`: not given).
+fn within(at: DateTime<Utc>, [lt, gt, le, ge]: [Option<DateTime<Utc>>; 4]) -> bool {
+    lt.is_none_or(|t| at < t)
+        && gt.is_none_or(|t| at > t)
+        && le.is_none_or(|t| at <= t)
+        && ge.is_none_or(|t| at >= t)
+}
+
 /// Vapi's list parameters (Voicebot Studio documents none): `limit`, `createdAtLt`,
-/// `createdAtLe`, `createdAtGt`, `createdAtGe`, `assistantId`, `phoneNumberId`, `id`;
-/// newest first (inferred). The `updatedAt` bounds are refused (400 or 422, naming the
-/// parameter).
+/// `createdAtLe`, `createdAtGt`, `createdAtGe`, the same four of `updatedAt`,
+/// `assistantId`, `phoneNumberId`, `id`; newest first (inferred).
 async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, String>>) -> Response {
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 100,
@@ -1023,21 +1097,19 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
             );
         }
     };
-    // Vapi's `updatedAt` bounds: the sandbox keeps no update time, and says so rather than
-    // answer as if they were not there.
-    let updated = ["updatedAtLt", "updatedAtGt", "updatedAtLe", "updatedAtGe"];
-    if let Some(key) = updated.into_iter().find(|key| params.contains_key(*key)) {
-        let problem = [(key, "not emulated by the sandbox")];
-        let message = format!("the sandbox does not emulate the `{key}` filter");
-        return api.fail(api.flavor.invalid(), &message, &problem);
-    }
-    let keys = ["createdAtLt", "createdAtGt", "createdAtLe", "createdAtGe"];
-    let [before, after, at_or_before, at_or_after] = match time_params(&params, keys) {
-        Ok(times) => times,
-        Err(key) => {
+    let bounds = |keys| {
+        time_params(&params, keys).map_err(|key| {
             let problem = [(key, "must be an ISO 8601 date string")];
-            return api.fail(api.flavor.invalid(), "invalid date", &problem);
-        }
+            api.fail(api.flavor.invalid(), "invalid date", &problem)
+        })
+    };
+    let created = match bounds(["createdAtLt", "createdAtGt", "createdAtLe", "createdAtGe"]) {
+        Ok(times) => times,
+        Err(refused) => return refused,
+    };
+    let updated = match bounds(["updatedAtLt", "updatedAtGt", "updatedAtLe", "updatedAtGe"]) {
+        Ok(times) => times,
+        Err(refused) => return refused,
     };
     let assistant = params.get("assistantId");
     let number = params.get("phoneNumberId").map(String::as_str);
@@ -1047,18 +1119,14 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
     let now = Instant::now();
     let calls: Vec<Value> = store
         .newest_first()
-        .filter(|c| {
-            before.is_none_or(|t| c.created_at < t) && after.is_none_or(|t| c.created_at > t)
-        })
-        .filter(|c| {
-            at_or_before.is_none_or(|t| c.created_at <= t)
-                && at_or_after.is_none_or(|t| c.created_at >= t)
-        })
+        .filter(|c| within(c.created_at, created))
         .filter(|c| assistant.is_none_or(|a| &c.agent_id == a))
-        .filter(|c| number.is_none_or(|n| !c.web && n == flavor.number_id(c)))
+        .filter(|c| number.is_none_or(|n| flavor.shown_number_id(c) == Some(n)))
         .filter(|c| id.is_none_or(|id| &c.id == id))
+        .map(|c| (c, c.view(now, &api.ctx.state.timing)))
+        .filter(|(c, view)| within(updated_at(c, view), updated))
         .take(limit)
-        .map(|c| api.family().render(c, &c.view(now, &api.ctx.state.timing)))
+        .map(|(c, view)| api.family().render(c, &view))
         .collect();
     json_response(StatusCode::OK, Value::Array(calls))
 }
@@ -1162,14 +1230,15 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         );
     }
     // An assistant of another account (or a typo) is refused, as Vapi refuses a dial that
-    // names a missing resource (400); the message is inferred.
+    // names a missing resource (400, `message` a string: no field problems); the message
+    // is inferred.
     if let Some(assistant) = assistant.as_deref()
         && !api.flavor.has_assistant(api.ctx.vendor, assistant)
     {
         return api.fail(
             api.flavor.invalid(),
             "Couldn't Get Assistant. `assistantId` Does Not Exist.",
-            &[("assistantId", "no assistant with this id in the account")],
+            &[],
         );
     }
     // Vapi places a phone call from one of the account's numbers: an id, or a transient
@@ -1184,15 +1253,12 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         );
     }
     // A number of another account (or an E.164 number given as its id) is a missing
-    // resource too; the message is inferred.
+    // resource too, answered alike; the message is inferred.
     if text(&map, "phoneNumberId").is_some_and(|id| !api.flavor.owns_number(&id)) {
         return api.fail(
             api.flavor.invalid(),
             "Couldn't Get Phone Number. `phoneNumberId` Does Not Exist.",
-            &[(
-                "phoneNumberId",
-                "no phone number with this id in the account",
-            )],
+            &[],
         );
     }
     let name = text(&map, "name");
@@ -1456,10 +1522,14 @@ mod tests {
         let transferred = Phase::Ended(Outcome::Transferred);
         let mut scheduled = call(Phase::Scheduled);
         scheduled.scheduled_for = Some(Utc::now() + chrono::TimeDelta::days(1));
+        // Dialed from a transient number, which Vapi's call shows as `phoneNumber`.
+        let mut transient = call(Phase::InProgress);
+        transient.transient_number = true;
         let cases = [
             (call(transferred), view(transferred)),
             (scheduled, view(Phase::Scheduled)),
             (call(Phase::InProgress), view(Phase::InProgress)),
+            (transient, view(Phase::InProgress)),
         ];
         for (call, view) in &cases {
             let vs = family(Flavor::Voicebot).render(call, view);
@@ -1473,6 +1543,86 @@ mod tests {
         assert_eq!(vapi["destination"]["type"], "number");
         let vapi = family(Flavor::Vapi).render(&cases[1].0, &cases[1].1);
         assert!(vapi["schedulePlan"]["earliestAt"].is_string(), "{vapi}");
+        let vapi = family(Flavor::Vapi).render(&cases[3].0, &cases[3].1);
+        assert!(
+            vapi["phoneNumber"]["twilioPhoneNumber"].is_string(),
+            "{vapi}"
+        );
+    }
+
+    /// The list's `updatedAt` bounds compare the time the call shows, to the millisecond:
+    /// `updatedAtLe` its shown time keeps a call whose end falls within a millisecond.
+    #[test]
+    fn the_update_time_compared_is_the_one_shown() {
+        let mut ended = call(Phase::Ended(Outcome::CustomerEnded));
+        ended.created_at += chrono::TimeDelta::microseconds(1_500);
+        let view = ended.view(Instant::now(), &crate::Timing::default());
+        let body = family(Flavor::Vapi).render(&ended, &view);
+        let shown = crate::common::parse_time(body["updatedAt"].as_str().unwrap()).unwrap();
+        let at = updated_at(&ended, &view);
+        assert_eq!(at, shown);
+        assert!(within(at, [None, None, Some(shown), None]));
+    }
+
+    /// Vapi's `ToolCallMessage` has a `message` (empty: the invocation is in `toolCalls`).
+    #[test]
+    fn tool_call_messages_carry_a_message() {
+        let ended = Phase::Ended(Outcome::CustomerEnded);
+        let mut seen = 0;
+        for seed in 0..60 {
+            let mut talked = call(ended);
+            talked.content_seed = seed;
+            let vapi = family(Flavor::Vapi).render(&talked, &view(ended));
+            let messages = vapi["artifact"]["messages"].as_array().cloned();
+            for message in messages.unwrap_or_default() {
+                if message["role"] == "tool_calls" {
+                    assert_eq!(message["message"], "", "{message}");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 0, "no conversation with a tool call");
+    }
+
+    /// The cost three ways, which agree: `cost`, `costBreakdown` (its parts and its
+    /// analyses' costs add up to its `total`) and `costs[]`; the summary has its cost; a
+    /// web call (carried by Daily) has no carrier's cost.
+    #[test]
+    fn the_costs_of_a_call_that_talked_add_up() {
+        let ended = Phase::Ended(Outcome::CustomerEnded);
+        let mut web = call(ended);
+        web.web = true;
+        for (talked, is_web) in [(call(ended), false), (web, true)] {
+            let vapi = family(Flavor::Vapi).render(&talked, &view(ended));
+            let cost = vapi["cost"].as_f64().unwrap();
+            let breakdown = &vapi["costBreakdown"];
+            let analyses = &breakdown["analysisCostBreakdown"];
+            let summary = analyses["summary"].as_f64().unwrap_or_default();
+            assert!(summary > 0.0, "{breakdown}");
+            assert_eq!(
+                (&analyses["structuredData"], &analyses["successEvaluation"]),
+                (&json!(0), &json!(0))
+            );
+            let parts: f64 = ["transport", "stt", "llm", "tts", "vapi"]
+                .iter()
+                .map(|part| breakdown[part].as_f64().unwrap())
+                .sum();
+            assert!((parts + summary - cost).abs() < 1e-9, "{breakdown}");
+            assert_eq!(breakdown["total"].as_f64(), Some(cost));
+            let items = vapi["costs"].as_array().unwrap();
+            let sum: f64 = items.iter().filter_map(|item| item["cost"].as_f64()).sum();
+            assert!((sum - cost).abs() < 1e-9, "{sum} {cost}");
+            let analysis: Vec<&Value> = (items.iter())
+                .filter(|item| item["type"] == "analysis")
+                .collect();
+            assert_eq!(analysis.len(), 1, "{items:?}");
+            assert_eq!(analysis[0]["analysisType"], "summary");
+            assert_eq!(analysis[0]["cost"].as_f64(), Some(summary));
+            let carried = items.iter().any(|item| item["type"] == "transport");
+            assert_eq!(carried, !is_web, "{items:?}");
+            let transport = breakdown["transport"].as_f64().unwrap();
+            assert_eq!(transport == 0.0, is_web, "{breakdown}");
+        }
     }
 
     #[test]
