@@ -67,6 +67,16 @@ const PROVIDERS: [(&str, &str, &str, &str, &str); 7] = [
     ),
 ];
 
+/// The debug lines of `logs` that say a body does not parse and quote it where it holds
+/// `marker`; at least one.
+fn quoting<'a>(logs: &'a str, marker: &str) -> Vec<&'a str> {
+    let quoted: Vec<&str> = (logs.lines())
+        .filter(|l| l.contains("DEBUG") && l.contains("does not parse") && l.contains(marker))
+        .collect();
+    assert!(!quoted.is_empty(), "the body is quoted: {logs}");
+    quoted
+}
+
 /// An HTTP client for the loopback receivers: never through a proxy named in the
 /// environment (`HTTP_PROXY`, `ALL_PROXY`), which reqwest's defaults would use.
 fn http_client() -> reqwest::Client {
@@ -187,10 +197,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let status = post("shared", shared.sign(&echoing, Utc::now()), echoing).await;
     assert_eq!(status, 400);
     let logs = captured.text();
-    let quoted = (logs.lines())
-        .filter(|l| l.contains("DEBUG") && l.contains("does not parse") && l.contains("\"server\""))
-        .collect::<Vec<_>>();
-    assert!(!quoted.is_empty(), "the body is quoted: {logs}");
+    let quoted = quoting(&logs, "\"server\"");
     assert!(
         quoted
             .iter()
@@ -218,10 +225,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let status = post("spaced", spaced.sign(&cut, Utc::now()), cut).await;
     assert_eq!(status, 400);
     let logs = captured.text();
-    let quoted = (logs.lines())
-        .filter(|l| l.contains("DEBUG") && l.contains("does not parse") && l.contains("hooks."))
-        .collect::<Vec<_>>();
-    assert!(!quoted.is_empty(), "the body is quoted: {logs}");
+    let quoted = quoting(&logs, "hooks.");
     assert!(
         quoted
             .iter()
