@@ -24,11 +24,13 @@ pub(crate) fn walk_failure(
     let hint = match resume {
         // The vendor's cursors came round again: resuming would go round too.
         _ if error.is_cursor_cycle() => format!(
-            "{count} calls were {done} before the failure; the vendor's cursors came round again, so the walk cannot go further"
+            "{count} calls were {done} before the failure; {}",
+            no_further(CURSORS_CAME_ROUND)
         ),
         // The cursor that would resume is the one refused: too long to follow or to print.
         _ if error.is_cursor_too_long() => format!(
-            "{count} calls were {done} before the failure; the vendor's next cursor is too long to follow, so the walk cannot go further"
+            "{count} calls were {done} before the failure; {}",
+            no_further(CURSOR_TOO_LONG)
         ),
         Some(cursor) => format!(
             "{count} calls were {done} before the failure; {}",
@@ -140,8 +142,8 @@ impl ResumePoint {
         self.at = match next.map(|next| (next, self.seen.follow(kind, next))) {
             None => Ok(None),
             Some((next, Ok(true))) => Ok(Some(next.clone())),
-            Some((_, Ok(false))) => Err("the vendor's cursors came round again"),
-            Some((_, Err(_))) => Err("the vendor's next cursor is too long to follow"),
+            Some((_, Ok(false))) => Err(CURSORS_CAME_ROUND),
+            Some((_, Err(_))) => Err(CURSOR_TOO_LONG),
         };
     }
 
@@ -160,8 +162,9 @@ impl ResumePoint {
     pub(crate) fn interrupted(&self, count: usize, said: Said<'_>) -> Failure {
         match self.at {
             Err(why) => Failure::Interrupted(format!(
-                "{count} calls were {}; {why}, so the walk cannot go further",
-                said.done
+                "{count} calls were {}; {}",
+                said.done,
+                no_further(why)
             )),
             Ok(_) => interrupted_walk(
                 count,
@@ -170,6 +173,17 @@ impl ResumePoint {
             ),
         }
     }
+}
+
+/// Why a walk cannot go on from the cursor its vendor gave: it came round again.
+const CURSORS_CAME_ROUND: &str = "the vendor's cursors came round again";
+
+/// Why a walk cannot go on from the cursor its vendor gave: too long to follow or print.
+const CURSOR_TOO_LONG: &str = "the vendor's next cursor is too long to follow";
+
+/// `why`, as the end of what a walk that cannot go further says (failed or interrupted).
+fn no_further(why: &str) -> String {
+    format!("{why}, so the walk cannot go further")
 }
 
 /// How a walk that stopped short says so: what it did with its calls (`calls list` printed

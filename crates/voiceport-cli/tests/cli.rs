@@ -6025,8 +6025,9 @@ async fn ctrl_c_after_a_page_whose_next_cursor_is_refused_offers_no_resume() {
         let mut child = spawn_piped(&config, &["calls", "list", "--all", "--json"]);
         let mut stdout = child.stdout.take().unwrap();
         // Read until the second page has begun to print; what is left of it fills
-        // the pipe, and the walk waits there.
-        let (stdout, seen) = tokio::task::spawn_blocking(move || {
+        // the pipe, and the walk waits there. Within a minute: a walk that stalls before
+        // it fails the test rather than hanging it.
+        let reading = tokio::task::spawn_blocking(move || {
             let mut seen = Vec::new();
             let mut chunk = [0u8; 4096];
             while !String::from_utf8_lossy(&seen).contains(ids_first()) {
@@ -6036,9 +6037,13 @@ async fn ctrl_c_after_a_page_whose_next_cursor_is_refused_offers_no_resume() {
                 }
             }
             (stdout, seen)
-        })
-        .await
-        .unwrap();
+        });
+        let read = tokio::time::timeout(std::time::Duration::from_secs(60), reading).await;
+        let Ok(read) = read else {
+            let _ = child.kill();
+            panic!("{said}: the second page did not begin within a minute");
+        };
+        let (stdout, seen) = read.unwrap();
         assert!(
             String::from_utf8_lossy(&seen).contains(ids_first()),
             "{said}: the second page never began"

@@ -21,10 +21,11 @@
 //! * the call id, for an event read as the call's start, change or end (its subject is
 //!   the call), named for it (`call_…`, `phone_call_…`, `web_call_…`) or whose subject is
 //!   sent as `call` or `data.call`, is the subject's `id`, else its `call_id`, else a
-//!   top-level `call_id` (for `event_call_recording_status_updated`, whose subject may be
-//!   the call or its recording, the subject's `call_id` first); for any other event (a transcript's utterance, a variable's
-//!   value, a recording), the subject's `call_id`, else the top-level one, else none: the
-//!   subject's own `id` is not the call's.
+//!   top-level `call_id` (for `event_call_recording_status_updated`, whose subject under
+//!   `data` may be the call or its recording, the subject's `call_id` first); for any
+//!   other event (a transcript's utterance, a variable's value, a recording), the
+//!   subject's `call_id`, else the top-level one, else none: the subject's own `id` is
+//!   not the call's.
 //!
 //! What each event becomes:
 //!
@@ -110,8 +111,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         .any(|prefix| name.starts_with(prefix));
     // A recording's status update may be about the call (as its status and answer type
     // updates are) or carry the recording, which names its call by `call_id` (inferred:
-    // its payload is undocumented): that `call_id` first, else the subject's `id`.
-    let call_id_first = name.starts_with("call_recording_");
+    // its payload is undocumented): that `call_id` first, else the subject's `id`. A
+    // subject sent as `call` or `data.call` is the call: its own `id` first.
+    let call_id_first =
+        name.starts_with("call_recording_") && subject.is_some_and(|s| s.path == "data");
     let mut parsed = event_for(event, subject, body)?;
     // The subject of an event read as the call's start, change or end is the call, and so
     // is that of an event named for the call (`call_…`, `phone_call_…`, `web_call_…`) not
@@ -482,6 +485,11 @@ mod tests {
             "data": {"id": ID, "recording_status": "available"}}))
         .unwrap();
         assert_eq!(of_the_call.call_id().map(CallId::as_str), Some(ID));
+        // Sent as the call: its own id, whatever `call_id` it carries.
+        let as_the_call = parse(json!({"event": "event_call_recording_status_updated",
+            "data": {"call": {"id": ID, "call_id": "some-other-id"}}}))
+        .unwrap();
+        assert_eq!(as_the_call.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]

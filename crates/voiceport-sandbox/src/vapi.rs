@@ -127,6 +127,17 @@ impl Flavor {
 
     /// The `phoneNumberId` `call` shows: none for a web call or one from a transient
     /// number (not one of the account's), which the list's filter must not match either.
+    /// The field problems a refusal of a missing resource lists: none for Vapi, which
+    /// writes it as one message; `problem` for Voicebot Studio's validator (inferred).
+    fn missing_resource<'p>(self, problem: &'p [(&'p str, &'p str)]) -> &'p [(&'p str, &'p str)] {
+        match self {
+            Flavor::Vapi => &[],
+            Flavor::Voicebot => problem,
+        }
+    }
+
+    /// The `phoneNumberId` a call shows: none for a web call or one dialed from a
+    /// transient number.
     fn shown_number_id(self, call: &SimCall) -> Option<&str> {
         (!call.web && !call.transient_number).then(|| self.number_id(call))
     }
@@ -1231,14 +1242,15 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
     }
     // An assistant of another account (or a typo) is refused, as Vapi refuses a dial that
     // names a missing resource (400, `message` a string: no field problems); the message
-    // is inferred.
+    // is inferred. Voicebot Studio's validator names the field (inferred, as its 422s).
     if let Some(assistant) = assistant.as_deref()
         && !api.flavor.has_assistant(api.ctx.vendor, assistant)
     {
+        let problem = [("assistantId", "no assistant with this id in the account")];
         return api.fail(
             api.flavor.invalid(),
             "Couldn't Get Assistant. `assistantId` Does Not Exist.",
-            &[],
+            api.flavor.missing_resource(&problem),
         );
     }
     // Vapi places a phone call from one of the account's numbers: an id, or a transient
@@ -1255,10 +1267,14 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
     // A number of another account (or an E.164 number given as its id) is a missing
     // resource too, answered alike; the message is inferred.
     if text(&map, "phoneNumberId").is_some_and(|id| !api.flavor.owns_number(&id)) {
+        let problem = [(
+            "phoneNumberId",
+            "no phone number with this id in the account",
+        )];
         return api.fail(
             api.flavor.invalid(),
             "Couldn't Get Phone Number. `phoneNumberId` Does Not Exist.",
-            &[],
+            api.flavor.missing_resource(&problem),
         );
     }
     let name = text(&map, "name");

@@ -2856,6 +2856,16 @@ async fn vapi_a_missing_resource_is_one_message_and_validation_a_list() {
     let (status, refused) = json_of(response.send().await.unwrap()).await;
     assert_eq!(status, 400);
     assert!(refused["message"].is_array(), "{refused}");
+    // Voicebot Studio's validator (inferred) names the missing resource's field.
+    let body = json!({"assistantId": stranger, "customer": {"number": "+14155550177"}});
+    let response = request(&sandbox, Voicebot, reqwest::Method::POST, "/calls").json(&body);
+    let (status, refused) = json_of(response.send().await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        refused["detail"][0]["loc"],
+        json!(["body", "assistantId"]),
+        "{refused}"
+    );
 }
 
 /// Vapi's `updatedAt` bounds narrow the list on the `updatedAt` each call shows, in

@@ -14,7 +14,7 @@ use voiceport_core::{
 
 use crate::codec::{decode_call, decode_page};
 use crate::config::{Flavor, VapiOptions};
-use crate::map::call::own_number;
+use crate::map::call::own_number_at;
 use crate::map::numbers::KnownNumbers;
 use crate::map::request::{dial_body, list_params, update_body};
 use crate::number_book::{MOST_LOOKUPS_PER_READ, NumberBook};
@@ -121,8 +121,9 @@ impl Vapi {
     /// [`Error::Unsupported`] for Voicebot Studio (it documents no phone number endpoint);
     /// [`Error::InvalidRequest`], before sending, for an id that is not a UUID (Vapi's ids
     /// are); [`Error::NotFound`] for an id the account does not have; the errors of any
-    /// request and, for an answer that is not a phone number object, [`Error::Decode`]; all
-    /// for `Operation::ExtensionRead("phone_number")`.
+    /// request and, for an answer that is not a phone number object or names a number
+    /// longer than 256 bytes, [`Error::Decode`]; all for
+    /// `Operation::ExtensionRead("phone_number")`.
     pub async fn phone_number(&self, phone_number_id: &str) -> Result<Option<String>> {
         let op = Operation::ExtensionRead(PHONE_NUMBER_OP);
         run_operation(self, op, None, self.look_up_number(phone_number_id)).await
@@ -143,18 +144,18 @@ impl Vapi {
         let request = Request::get(op, ["phone-number", phone_number_id]);
         let body = self.http.send(request).await?.body;
         let mut number: wire::PhoneNumber<'_> = decode_json(kind, op, &body)?;
-        match own_number(&mut number) {
-            Some(long) if long.len() > MOST_NUMBER_BYTES => Err(Error::decode(
+        match own_number_at(&mut number) {
+            Some((key, long)) if long.len() > MOST_NUMBER_BYTES => Err(Error::decode(
                 kind,
                 op,
-                "number",
+                key,
                 format!(
                     "{} bytes long, more than a phone number's {MOST_NUMBER_BYTES}",
                     long.len()
                 ),
                 &body,
             )),
-            number => Ok(number),
+            number => Ok(number.map(|(_, number)| number)),
         }
     }
 

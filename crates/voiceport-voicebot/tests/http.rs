@@ -702,8 +702,12 @@ async fn vapi_learns_the_assistants_number_by_its_id() {
 #[tokio::test]
 async fn a_number_lookup_that_fails_leaves_it_out_with_a_warning() {
     let endless = phone_number(json!({"number": format!("+1{}", "4".repeat(300))}));
+    let endless_sip = format!("sip:{}@acme.sip.vapi.ai", "d".repeat(300));
+    let endless_sip = phone_number(json!({"number": null, "sipUri": endless_sip}));
     for (status, body, number, warned) in [
         (200, endless, None, Some("more than a phone number's 256")),
+        // Named at the key it was read at.
+        (200, endless_sip, None, Some("`sipUri`")),
         (404, VP.error_body(404), None, Some("not found")),
         (503, VP.error_body(503), None, Some("HTTP 503")),
         (

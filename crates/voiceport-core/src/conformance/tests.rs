@@ -183,6 +183,9 @@ struct Fake {
     /// Declares that a time range compares the start time, but compares the creation
     /// time too (as `CallQuery::matches` does).
     declares_start_filtering: bool,
+    /// Declares that a time range compares the creation time (the default), but leaves
+    /// out every call that never started.
+    filters_on_start: bool,
 }
 
 impl Fake {
@@ -230,6 +233,7 @@ impl Fake {
             refuses_search_as: None,
             searches_first_only: false,
             declares_start_filtering: false,
+            filters_on_start: false,
         }
     }
 
@@ -429,6 +433,9 @@ impl VoiceProvider for Fake {
             matching.extend(calls.iter().filter(|c| query.matches(c)).cloned());
             if self.searches_first_only && query.search.is_some() {
                 matching.truncate(1);
+            }
+            if self.filters_on_start && (query.since.is_some() || query.until.is_some()) {
+                matching.retain(|call| call.started_at.is_some());
             }
             // Kept oldest first.
             if self.lists_in.or(query.sort) == Some(SortOrder::Descending) {
@@ -1569,6 +1576,18 @@ async fn the_time_a_range_compares_is_the_one_declared() {
     let why = failure(&report, "list_calls filter time_range");
     assert!(
         why.contains("declared to filter on the start time, but listed-10"),
+        "{why}"
+    );
+    // Declared the creation time, yet the never-started call is left out.
+    let provider = Fake {
+        filters_on_start: true,
+        ..Fake::with_calls(30)
+    };
+    unstarted(&provider);
+    let report = check(&provider, &Env::expecting(30)).await;
+    let why = failure(&report, "list_calls filter time_range");
+    assert!(
+        why.contains("declared to filter on the creation time, but listed-10"),
         "{why}"
     );
 }

@@ -327,9 +327,18 @@ fn number(value: Option<Text<'_>>) -> Option<String> {
 /// The number a phone number object names: its `number`, a transient number's
 /// `twilioPhoneNumber`, else a SIP number's `sipUri`.
 pub(crate) fn own_number(phone_number: &mut wire::PhoneNumber<'_>) -> Option<String> {
+    own_number_at(phone_number).map(|(_, number)| number)
+}
+
+/// [`own_number`], with the key it was read at.
+pub(crate) fn own_number_at(
+    phone_number: &mut wire::PhoneNumber<'_>,
+) -> Option<(&'static str, String)> {
+    let at = |key: &'static str| move |number: String| (key, number);
     number(phone_number.number.take())
-        .or_else(|| number(phone_number.twilio_phone_number.take()))
-        .or_else(|| number(phone_number.sip_uri.take()))
+        .map(at("number"))
+        .or_else(|| number(phone_number.twilio_phone_number.take()).map(at("twilioPhoneNumber")))
+        .or_else(|| number(phone_number.sip_uri.take()).map(at("sipUri")))
 }
 
 /// [`non_empty`] text, owned (copied only when it was borrowed).
@@ -568,7 +577,14 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
                 sum += read_amount_at(call, amount, field).unwrap_or(0.0);
             }
             // Rounded as `costs[]`'s sums are: no float noise.
-            if sum != 0.0 && sum.is_finite() {
+            if !sum.is_finite() {
+                call.warn(
+                    WarningKind::TooLarge,
+                    field_path(at, "costBreakdown.analysisCostBreakdown"),
+                    sum.to_string(),
+                    "the analyses' costs are too large to add up".to_owned(),
+                );
+            } else if sum != 0.0 {
                 from_breakdown.push(CostItem::new("analysis".to_owned(), round_to(sum, 1e9)));
             }
         }
@@ -1724,6 +1740,14 @@ mod tests {
             warned(&call),
             ["costBreakdown.analysisCostBreakdown.summary"]
         );
+        // Amounts each finite whose sum is not: left out, warned of as the items' sums are.
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "costBreakdown": {"transport": 0.01,
+                              "analysisCostBreakdown": {"summary": 1e308, "structuredData": 1e308}}
+        })));
+        assert_eq!(call.cost.as_ref().expect("a cost").breakdown.len(), 1);
+        assert_eq!(warned(&call), ["costBreakdown.analysisCostBreakdown"]);
     }
 
     #[test]
