@@ -378,8 +378,8 @@ pub(crate) struct DialBody {
 }
 
 /// `POST /calls/{id}/notes`, `PATCH /calls/{id}/notes/{noteId}` body (only the fields a
-/// caller supplies, *inferred*: the docs render the whole note as the body). A `None` field is left out, so a PATCH leaves it as
-/// it is.
+/// caller supplies, *inferred*: the docs render the whole note as the body). A `None`
+/// field is left out, so a PATCH leaves it as it is.
 #[derive(Debug, Serialize)]
 pub(crate) struct NoteBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]

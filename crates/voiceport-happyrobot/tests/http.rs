@@ -707,9 +707,9 @@ async fn recording_reads_an_object_or_a_bare_string() {
     );
 }
 
-/// HappyRobot answers 404 for a call that has no recording (yet) (*inferred*): the call read back is
-/// there, its metadata naming no recording, so there is no recording (`None`), as with the
-/// vendors that read it off the call.
+/// HappyRobot answers 404 for a call that has no recording (yet) (*inferred*): the call
+/// read back is there, its metadata naming no recording, so there is no recording
+/// (`None`), as with the vendors that read it off the call.
 #[tokio::test]
 async fn a_recording_404_for_a_call_that_exists_is_no_recording() {
     let api = api().await;

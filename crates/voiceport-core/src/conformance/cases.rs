@@ -1860,8 +1860,9 @@ impl<'a> Suite<'a> {
 /// a filter (the first of two statuses) returns nothing wrong, only too little. A call
 /// lacking the field filtered on may go either way; a search must return every call that
 /// voiceport's reading matches (a seeded account searches so; that it returns no other is
-/// checked by the filter case itself); a time range takes a call only when it has the time the vendor filters on
-/// ([`Capabilities::time_range_on_start`]) and every time it has is in the range.
+/// checked by the filter case itself); a time range takes a call only when it has the
+/// time the vendor filters on ([`Capabilities::time_range_on_start`]) and every time it
+/// has is in the range.
 fn every_match_returned(
     query: &CallQuery,
     filter: Filter,
