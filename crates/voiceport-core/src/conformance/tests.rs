@@ -1552,44 +1552,42 @@ async fn a_search_that_leaves_matching_calls_out_fails_on_a_known_account() {
 /// creation time, and not by one filtering on the start.
 #[tokio::test]
 async fn the_time_a_range_compares_is_the_one_declared() {
-    let unstarted = |provider: &Fake| {
-        let mut calls = provider.calls.lock().unwrap();
-        calls[10].started_at = None;
-        calls[10].status = CallStatus::NoAnswer;
-    };
-    // Declared the creation time (the fake's default), and so it filters: a pass.
-    let provider = Fake::with_calls(30);
-    unstarted(&provider);
-    let report = check(&provider, &Env::expecting(30)).await;
-    assert_eq!(
-        outcome(&report, "list_calls filter time_range"),
-        Outcome::Passed,
-        "{report}"
-    );
-    // Declared the start, yet the never-started call comes back.
-    let provider = Fake {
-        declares_start_filtering: true,
-        ..Fake::with_calls(30)
-    };
-    unstarted(&provider);
-    let report = check(&provider, &Env::expecting(30)).await;
-    let why = failure(&report, "list_calls filter time_range");
-    assert!(
-        why.contains("declared to filter on the start time, but listed-10"),
-        "{why}"
-    );
-    // Declared the creation time, yet the never-started call is left out.
-    let provider = Fake {
-        filters_on_start: true,
-        ..Fake::with_calls(30)
-    };
-    unstarted(&provider);
-    let report = check(&provider, &Env::expecting(30)).await;
-    let why = failure(&report, "list_calls filter time_range");
-    assert!(
-        why.contains("declared to filter on the creation time, but listed-10"),
-        "{why}"
-    );
+    let cases = [
+        // Declared the creation time (the fake's default), and so it filters: a pass.
+        (Fake::with_calls(30), None),
+        // Declared the start, yet the never-started call comes back.
+        (
+            Fake {
+                declares_start_filtering: true,
+                ..Fake::with_calls(30)
+            },
+            Some("declared to filter on the start time, but listed-10"),
+        ),
+        // Declared the creation time, yet the never-started call is left out.
+        (
+            Fake {
+                filters_on_start: true,
+                ..Fake::with_calls(30)
+            },
+            Some("declared to filter on the creation time, but listed-10"),
+        ),
+    ];
+    for (provider, failed) in cases {
+        {
+            let mut calls = provider.calls.lock().unwrap();
+            calls[10].started_at = None;
+            calls[10].status = CallStatus::NoAnswer;
+        }
+        let report = check(&provider, &Env::expecting(30)).await;
+        let case = "list_calls filter time_range";
+        match failed {
+            None => assert_eq!(outcome(&report, case), Outcome::Passed, "{report}"),
+            Some(said) => {
+                let why = failure(&report, case);
+                assert!(why.contains(said), "{why}");
+            }
+        }
+    }
 }
 
 /// A filter declared absent passes as unsupported only when its refusal names it: an
