@@ -282,39 +282,46 @@ async fn decode(endpoint: &Endpoint, body: &Bytes) -> Result<CallEvent, Unaccept
     let codec = endpoint.codec;
     let decoding =
         move |json: &Bytes| voiceport_core::sharing_body(json, || codec.decode_webhook(json));
-    let decoded = decode_off_runtime(
+    match decode_off_runtime(
         endpoint.kind,
         Operation::ParseWebhook,
         json.clone(),
         decoding,
-    );
-    decoded
-        .await
-        .map_err(|error| Unaccepted::Unparsable(quoting_no_secret(endpoint, &json, error)))
+    )
+    .await
+    {
+        Ok(event) => Ok(event),
+        Err(error) => Err(Unaccepted::Unparsable(
+            quoting_no_secret(endpoint, json, error).await,
+        )),
+    }
 }
 
 /// The decode `error` of `json`, or, where the body holds the endpoint's secret, that of
 /// the body with the secret hidden: the error quotes the body around where it breaks, cut
 /// short, and a secret cut across the excerpt's start would no longer match a mask laid
-/// over the error after. Decoded again only then, and only on this failing path.
-fn quoting_no_secret(
+/// over the error after. Masked and decoded again only on this failing path, and as the
+/// body was decoded: a large one on the blocking pool.
+async fn quoting_no_secret(
     endpoint: &Endpoint,
-    json: &Bytes,
+    json: Bytes,
     error: voiceport_core::Error,
 ) -> voiceport_core::Error {
-    let Some(mask) = &endpoint.secret_mask else {
+    let Some(mask) = endpoint.secret_mask.clone() else {
         return error;
     };
-    match mask.mask_bytes(json) {
+    let codec = endpoint.codec;
+    // `Ok`: the secret is not in the body (or, hidden, the body decodes): the error stands.
+    let again = move |json: &Bytes| match mask.mask_bytes(json) {
+        std::borrow::Cow::Borrowed(_) => Ok(()),
         std::borrow::Cow::Owned(hidden) => {
             let hidden = Bytes::from(hidden);
-            let codec = endpoint.codec;
-            (voiceport_core::sharing_body(&hidden, || codec.decode_webhook(&hidden)))
-                .err()
-                .unwrap_or(error)
+            voiceport_core::sharing_body(&hidden, || codec.decode_webhook(&hidden)).map(drop)
         }
-        std::borrow::Cow::Borrowed(_) => error,
-    }
+    };
+    (decode_off_runtime(endpoint.kind, Operation::ParseWebhook, json, again).await)
+        .err()
+        .unwrap_or(error)
 }
 
 /// Why a body read whole was not taken.
