@@ -562,7 +562,8 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
             }
         }
         // `total` counts the analyses too: their sum is the breakdown's `analysis` part, as
-        // `costs[]`'s `analysis` items are (none when they cost nothing, as `chat`).
+        // `costs[]`'s `analysis` items are (summed as they are; none when they cost
+        // nothing, as `chat`).
         if let Some(analysis) = &b.analysis_cost_breakdown {
             let kinds = [
                 ("summary", analysis.summary),
@@ -570,23 +571,25 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
                 ("successEvaluation", analysis.success_evaluation),
                 ("structuredOutput", analysis.structured_output),
             ];
-            let mut sum = 0.0;
+            let (mut summed, mut item_of) = (Vec::new(), HashMap::new());
             for (kind, amount) in kinds {
                 let field =
                     || field_path(at, &format!("costBreakdown.analysisCostBreakdown.{kind}"));
-                sum += read_amount_at(call, amount, field).unwrap_or(0.0);
+                let Some(amount) = read_amount_at(call, amount, field) else {
+                    continue;
+                };
+                if !add(&mut summed, &mut item_of, "analysis", amount) {
+                    call.warn(
+                        WarningKind::TooLarge,
+                        field_path(at, "costBreakdown.analysisCostBreakdown"),
+                        amount.to_string(),
+                        "the analyses' costs are too large to add up".to_owned(),
+                    );
+                    summed.clear();
+                    break;
+                }
             }
-            // Rounded as `costs[]`'s sums are: no float noise.
-            if !sum.is_finite() {
-                call.warn(
-                    WarningKind::TooLarge,
-                    field_path(at, "costBreakdown.analysisCostBreakdown"),
-                    sum.to_string(),
-                    "the analyses' costs are too large to add up".to_owned(),
-                );
-            } else if sum != 0.0 {
-                from_breakdown.push(CostItem::new("analysis".to_owned(), round_to(sum, 1e9)));
-            }
+            from_breakdown.extend(summed.into_iter().filter(|item| item.amount != 0.0));
         }
         breakdown_total = read_amount_at(call, b.total, || field_path(at, "costBreakdown.total"));
     }
