@@ -471,15 +471,10 @@ fn metadata_mode_hint(mut error: voiceport::Error) -> Failure {
         ..
     } = &mut error
     {
-        match *field {
-            "metadata (merge)" => {
-                *reason =
-                    "it only replaces the metadata whole: pass all of it with --replace".into()
-            }
-            "metadata (replace)" => {
-                *reason = "it only merges into the metadata: leave out --replace".into()
-            }
-            _ => {}
+        if *field == MetadataMode::Merge.update_field() {
+            *reason = "it only replaces the metadata whole: pass all of it with --replace".into();
+        } else if *field == MetadataMode::Replace.update_field() {
+            *reason = "it only merges into the metadata: leave out --replace".into();
         }
     }
     error.into()

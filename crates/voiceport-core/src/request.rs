@@ -518,6 +518,17 @@ pub enum MetadataMode {
     Replace,
 }
 
+impl MetadataMode {
+    /// How an update in this mode is named where a vendor cannot apply it
+    /// ([`Operation::UpdateField`]): `metadata (merge)`, `metadata (replace)`.
+    pub fn update_field(self) -> &'static str {
+        match self {
+            MetadataMode::Merge => "metadata (merge)",
+            MetadataMode::Replace => "metadata (replace)",
+        }
+    }
+}
+
 /// A change to a call.
 ///
 /// Build it as a struct literal ending in `..Default::default()`, which a new field then

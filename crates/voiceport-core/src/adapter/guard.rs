@@ -122,22 +122,20 @@ pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) 
     }
     if update.metadata.is_some() {
         // Where the vendor takes the other mode, the refusal says so.
-        let (field, supported, other, instead) = match update.metadata_mode {
+        let (supported, other, instead) = match update.metadata_mode {
             MetadataMode::Merge => (
-                "metadata (merge)",
                 caps.update_metadata_merge,
                 caps.update_metadata_replace,
                 "only replacing the metadata whole is: send all of it with `MetadataMode::Replace`",
             ),
             MetadataMode::Replace => (
-                "metadata (replace)",
                 caps.update_metadata_replace,
                 caps.update_metadata_merge,
                 "only merging into the metadata is: `MetadataMode::Merge`",
             ),
         };
         if !supported {
-            let operation = Operation::UpdateField(field);
+            let operation = Operation::UpdateField(update.metadata_mode.update_field());
             return Err(match other {
                 true => Error::unsupported_because(adapter.kind(), operation, instead),
                 false => Error::unsupported(adapter.kind(), operation),

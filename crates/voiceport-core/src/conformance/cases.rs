@@ -1576,11 +1576,10 @@ impl<'a> Suite<'a> {
         };
         if !supported {
             let first = update(&[("a", json!(1))]);
-            let field = match mode {
-                MetadataMode::Merge => "metadata (merge)",
-                MetadataMode::Replace => "metadata (replace)",
-            };
-            let refused = [Operation::UpdateField(field), Operation::UpdateCall];
+            let refused = [
+                Operation::UpdateField(mode.update_field()),
+                Operation::UpdateCall,
+            ];
             return unsupported(
                 self.provider.update_call(&self.some_id(), &first).await,
                 &refused,
