@@ -52,7 +52,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
@@ -206,9 +206,13 @@ fn render(call: &SimCall, view: &View, part: Part) -> Value {
     }
     if reason == Some("call_transfer") {
         put("transfer_destination", json!(TRANSFER_TO));
-    }
-    if let Some(leg_end) = transfer_end(view) {
-        put("transfer_end_timestamp", json!(leg_end.timestamp_millis()));
+        // The leg's end (inferred: the call's end and the time the other party talked).
+        if let Some(end) = view.ended_at {
+            put(
+                "transfer_end_timestamp",
+                json!((end + TRANSFER_LEG).timestamp_millis()),
+            );
+        }
     }
     let over = reason.is_some();
     if !(over && view.has_conversation()) {
@@ -497,19 +501,11 @@ fn cut_transcript(call: &mut Value, spoken: usize) {
 
 /// `transfer_ended` of a transferred call: the call as it ended (without its analysis,
 /// which `call_analyzed` brings), its `transfer_end_timestamp` the one every view of the
-/// call shows ([`transfer_end`]), and no top-level `transfer_destination` (Retell sends
+/// call shows ([`render`]), and no top-level `transfer_destination` (Retell sends
 /// that object with the other transfer events only).
 fn transfer_ended(call: &SimCall, view: &View) -> Outgoing {
     let body = json!({ "event": "transfer_ended", "call": render(call, view, Part::Ended) });
     Outgoing::new("transfer_ended", Some("ended"), body)
-}
-
-/// When the transfer leg of a call that ended transferred ended (inferred: the call's end
-/// plus [`TRANSFER_LEG`]); `None` for any other call.
-fn transfer_end(view: &View) -> Option<DateTime<Utc>> {
-    let (_, reason) = status(view);
-    let leg_end = view.ended_at.map(|end| end + TRANSFER_LEG);
-    leg_end.filter(|_| reason == Some("call_transfer"))
 }
 
 /// Whether a transferred call's first transfer attempt is cancelled (the destination did

@@ -107,6 +107,16 @@ pub(crate) fn stage_deliveries(
     deliveries
 }
 
+/// Rounded's call types (an enum of its API).
+const CALL_TYPES: [&str; 2] = [PHONE_CALL, WEB_CALL];
+const PHONE_CALL: &str = "phone_call";
+const WEB_CALL: &str = "web_call";
+
+/// The `type` a call shows: one of [`CALL_TYPES`].
+fn call_type(call: &SimCall) -> &'static str {
+    if call.web { WEB_CALL } else { PHONE_CALL }
+}
+
 /// How long a transferred call talked after its handover (`redirect_duration_seconds`): the
 /// last third of it, at least a second. Rounded shows a transfer only so, its status being
 /// `completed` (inferred: the field is documented, not when it is set); 0 for any other
@@ -124,7 +134,7 @@ fn render(call: &SimCall, view: &View, include_transcript: bool, include_variabl
     let mut body = json!({
         "id": call.id,
         "organization_id": ORGANIZATION,
-        "type": if call.web { "web_call" } else { "phone_call" },
+        "type": call_type(call),
         "agent_id": call.agent_id,
         "status": status,
         "metadata": call.metadata,
@@ -345,7 +355,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     };
     let call_type = params.get("call_type").map(String::as_str);
     // An enum in Rounded's API: another value fails its validation.
-    if call_type.is_some_and(|t| !["phone_call", "web_call"].contains(&t)) {
+    if call_type.is_some_and(|t| !CALL_TYPES.contains(&t)) {
         return invalid_query(
             &ctx,
             "call_type",
@@ -365,7 +375,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     let timing = ctx.state.timing;
     let matching: Vec<(&SimCall, View)> = store
         .newest_first()
-        .filter(|c| call_type.is_none_or(|t| t == if c.web { "web_call" } else { "phone_call" }))
+        .filter(|c| call_type.is_none_or(|t| t == self::call_type(c)))
         .filter(|c| agent.is_none_or(|a| &c.agent_id == a))
         .filter(|c| {
             from.is_none_or(|n| c.from.as_ref() == Some(n))
