@@ -67,6 +67,14 @@ const PROVIDERS: [(&str, &str, &str, &str, &str); 7] = [
     ),
 ];
 
+/// The verifier of `PROVIDERS[index]` (one whose secret is its webhook table's), to sign
+/// deliveries to it.
+fn signer(index: usize) -> Verifier {
+    let (name, kind, table, _, _) = PROVIDERS[index];
+    let kind: ProviderKind = kind.parse().unwrap();
+    Verifier::from_config(kind, &toml::from_str(table).unwrap(), name, None).unwrap()
+}
+
 /// The debug lines of `logs` that say a body does not parse and quote it where it holds
 /// `marker`; at least one.
 fn quoting<'a>(logs: &'a str, marker: &str) -> Vec<&'a str> {
@@ -155,15 +163,8 @@ async fn secrets_never_reach_logs_or_debug() {
     }
     // A verified body that does not parse is warned of by where it breaks, not by what it
     // says (a caller's number here): that is at debug level only.
-    let (_, _, table, _, _) = PROVIDERS[0];
     // The first provider's verifier, which signs for the failing receiver below too.
-    let shared = Verifier::from_config(
-        ProviderKind::Voicebot,
-        &toml::from_str(table).unwrap(),
-        "shared",
-        None,
-    )
-    .unwrap();
+    let shared = signer(0);
     let personal =
         br#"{"message": {"type": "status-update", "customer": {"number": "+14155550187"#.to_vec();
     let status = post("shared", shared.sign(&personal, Utc::now()), personal).await;
@@ -208,14 +209,8 @@ async fn secrets_never_reach_logs_or_debug() {
     // The same where the excerpt's start cuts the secret inside its first word: the
     // excerpt drops the cut word, so a mask laid over the error would no longer find the
     // secret and leave its second word; the body is decoded again with the secret hidden.
-    let (_, _, table, secret, _) = PROVIDERS[5];
-    let spaced = Verifier::from_config(
-        ProviderKind::Voicebot,
-        &toml::from_str(table).unwrap(),
-        "spaced",
-        None,
-    )
-    .unwrap();
+    let (_, _, _, secret, _) = PROVIDERS[5];
+    let spaced = signer(5);
     let mut cut = br#"{"message": {"type": "status-update", "server": {"secret": ""#.to_vec();
     // The body ends (where it breaks) 67 bytes after the secret's start: the excerpt,
     // the 60 bytes before that, starts 7 bytes into the secret's first word.

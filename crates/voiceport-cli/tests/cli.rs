@@ -5941,31 +5941,46 @@ async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
     drop(slow);
 }
 
+/// The cursor of [`two_rounded_pages`]' second page.
+const SECOND_PAGE: &str = "2026-03-23T17:51:03Z";
+
+/// A Rounded server of two pages: the first (asked for without a cursor) holds `first`
+/// and points to [`SECOND_PAGE`], which holds `second` and points to `second_next`.
+async fn two_rounded_pages(
+    first: &str,
+    second: &[&str],
+    second_next: &str,
+) -> wiremock::MockServer {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let page = |ids: &[&str], next: &str| {
+        ResponseTemplate::new(200).set_body_json(rounded_page(ids, Some(next)))
+    };
+    Mock::given(method("GET"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(page(&[first], SECOND_PAGE))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("cursor", SECOND_PAGE))
+        .respond_with(page(second, second_next))
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A walk whose vendor hands back a cursor it gave before prints what it got and offers no
 /// resume: resuming at that cursor would go round again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_walk_whose_cursors_come_round_offers_no_resume() {
-    use wiremock::matchers::{method, query_param, query_param_is_missing};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    const NEXT: &str = "2026-03-23T17:51:03Z";
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
-            &["0e1d9985-2d47-435c-857f-86f21a87a093"],
-            Some(NEXT),
-        )))
-        .mount(&server)
-        .await;
     // The second page names itself as the next.
-    Mock::given(method("GET"))
-        .and(query_param("cursor", NEXT))
-        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
-            &["8560ad9d-f4de-4f2d-8053-1369bba94bd0"],
-            Some(NEXT),
-        )))
-        .mount(&server)
-        .await;
+    let server = two_rounded_pages(
+        "0e1d9985-2d47-435c-857f-86f21a87a093",
+        &["8560ad9d-f4de-4f2d-8053-1369bba94bd0"],
+        SECOND_PAGE,
+    )
+    .await;
     let config = vendor_config("rounded", &server.uri(), "");
     for args in [
         &["calls", "list", "--all", "--json"][..],
@@ -5992,9 +6007,6 @@ async fn a_walk_whose_cursors_come_round_offers_no_resume() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_after_a_page_whose_next_cursor_is_refused_offers_no_resume() {
     use std::io::Read;
-    use wiremock::matchers::{method, query_param, query_param_is_missing};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    const NEXT: &str = "2026-03-23T17:51:03Z";
     // 600 calls print well over the 64 KiB a Linux pipe holds.
     let ids: Vec<String> = (0..600)
         .map(|n| format!("0e1d9985-2d47-435c-857f-{n:012}"))
@@ -6002,25 +6014,13 @@ async fn ctrl_c_after_a_page_whose_next_cursor_is_refused_offers_no_resume() {
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let huge = "2".repeat(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1);
     let cases = [
-        ("came round again", Some(NEXT)),
-        ("too long to follow", Some(huge.as_str())),
+        ("came round again", SECOND_PAGE),
+        ("too long to follow", huge.as_str()),
     ];
     for (said, second_next) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(query_param_is_missing("cursor"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
-                &["8560ad9d-f4de-4f2d-8053-1369bba94bd0"],
-                Some(NEXT),
-            )))
-            .mount(&server)
-            .await;
         // The second page names itself as the next, or a cursor too long.
-        Mock::given(method("GET"))
-            .and(query_param("cursor", NEXT))
-            .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&ids, second_next)))
-            .mount(&server)
-            .await;
+        let server =
+            two_rounded_pages("8560ad9d-f4de-4f2d-8053-1369bba94bd0", &ids, second_next).await;
         let config = vendor_config("rounded", &server.uri(), "");
         let mut child = spawn_piped(&config, &["calls", "list", "--all", "--json"]);
         let mut stdout = child.stdout.take().unwrap();

@@ -2469,29 +2469,27 @@ async fn vapi_dials_a_sip_party_and_agents_other_than_an_assistant() {
     }
 }
 
+/// Rounded's `GET /calls?{query}`: its status and JSON.
+async fn rounded_calls(sandbox: &Sandbox, query: String) -> (u16, Value) {
+    let path = format!("/calls?{query}");
+    let response = request(sandbox, Rounded, reqwest::Method::GET, &path).send();
+    json_of(response.await.unwrap()).await
+}
+
 /// Rounded's boolean query flags read as FastAPI reads a `bool` (any case; `1`/`0`,
 /// `yes`/`no`, `on`/`off` …), and anything else is refused with a 422 naming the flag
 /// rather than taken for false.
 #[tokio::test]
 async fn rounded_flags_read_as_fastapi_reads_them() {
     let sandbox = sandbox().await;
-    let list = |query: &str| {
-        request(
-            &sandbox,
-            Rounded,
-            reqwest::Method::GET,
-            &format!("/calls?limit=5&{query}"),
-        )
-        .send()
-    };
+    let list = |query: String| rounded_calls(&sandbox, format!("limit=5&{query}"));
     for off in ["false", "FALSE", "0", "no", "Off", "f", "n"] {
-        let (status, page) = json_of(list(&format!("use_cursor={off}")).await.unwrap()).await;
+        let (status, page) = list(format!("use_cursor={off}")).await;
         assert_eq!(status, 200, "{off}");
         assert!(page["current_page"].is_number(), "{off}: page mode");
     }
     for on in ["true", "True", "1", "YES", "on", "t", "y"] {
-        let (status, page) =
-            json_of(list(&format!("include_transcript={on}")).await.unwrap()).await;
+        let (status, page) = list(format!("include_transcript={on}")).await;
         assert_eq!(status, 200, "{on}");
         assert!(
             page["next_cursor"].is_string(),
@@ -2507,7 +2505,7 @@ async fn rounded_flags_read_as_fastapi_reads_them() {
         ("include_transcript", "2"),
         ("include_variable_values", ""),
     ] {
-        let (status, body) = json_of(list(&format!("{key}={value}")).await.unwrap()).await;
+        let (status, body) = list(format!("{key}={value}")).await;
         assert_eq!(status, 422, "{key}={value}");
         assert_eq!(body["error"]["details"][0]["field"], key, "{body}");
     }
@@ -2518,20 +2516,12 @@ async fn rounded_flags_read_as_fastapi_reads_them() {
 #[tokio::test]
 async fn rounded_refuses_a_call_type_it_does_not_name() {
     let sandbox = sandbox().await;
-    let list = |call_type: &str| {
-        request(
-            &sandbox,
-            Rounded,
-            reqwest::Method::GET,
-            &format!("/calls?limit=50&call_type={call_type}"),
-        )
-        .send()
-    };
-    let (status, body) = json_of(list("sip_call").await.unwrap()).await;
+    let list = |call_type: &str| rounded_calls(&sandbox, format!("limit=50&call_type={call_type}"));
+    let (status, body) = list("sip_call").await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["details"][0]["field"], "call_type", "{body}");
     for call_type in ["phone_call", "web_call"] {
-        let (status, page) = json_of(list(call_type).await.unwrap()).await;
+        let (status, page) = list(call_type).await;
         assert_eq!(status, 200, "{call_type}");
         let calls = page["data"].as_array().unwrap();
         assert!(!calls.is_empty(), "{call_type}: seeded calls of that type");
@@ -2544,11 +2534,7 @@ async fn rounded_refuses_a_call_type_it_does_not_name() {
 #[tokio::test]
 async fn rounded_redirect_durations_are_numbers_and_above_zero_for_transfers_only() {
     let sandbox = sandbox().await;
-    let response = request(&sandbox, Rounded, reqwest::Method::GET, "/calls?limit=1000")
-        .send()
-        .await
-        .unwrap();
-    let (status, page) = json_of(response).await;
+    let (status, page) = rounded_calls(&sandbox, "limit=1000".into()).await;
     assert_eq!(status, 200);
     let calls = page["data"].as_array().unwrap();
     let mut handed_over = 0;
