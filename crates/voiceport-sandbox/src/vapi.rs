@@ -15,10 +15,11 @@
 //! | phone numbers | none (undocumented) | `GET /phone-number/{id}`: the account's two numbers, Twilio numbers; the calls name theirs by id only, as Vapi's do, and a call dialed from a transient number (`phoneNumber`, its `twilioPhoneNumber`) shows it as given, without its auth token |
 //!
 //! In both, a placed call (not one still scheduled) says how it is carried: `transport`
-//! (`{provider: "twilio", callSid, accountSid}` for a phone call, `{provider: "daily"}`
-//! for a web call), and for a phone call the deprecated `phoneCallProviderId`, the same
-//! call SID (Vapi documents both, the provider id as replaced by `transport`; Voicebot
-//! Studio's call lists both; the SIDs are the sandbox's).
+//! (`{provider: "twilio", callSid, accountSid}` for a phone call, `{provider: "vapi.sip"}`
+//! for one to a SIP address (inferred), `{provider: "daily"}` for a web call), and for a
+//! Twilio call the deprecated `phoneCallProviderId`, the same call SID (Vapi documents
+//! both, the provider id as replaced by `transport`; Voicebot Studio's call lists both;
+//! the SIDs are the sandbox's).
 //!
 //! The list takes Vapi's parameters for both (Voicebot Studio documents none): `limit`
 //! (default 100, at most 1000), `createdAtLt`/`Le`/`Gt`/`Ge`, `updatedAtLt`/`Le`/`Gt`/`Ge`
@@ -691,6 +692,9 @@ impl Family<'_> {
             (false, Direction::Inbound) => "inboundPhoneCall",
             (false, Direction::Outbound) => "outboundPhoneCall",
         };
+        // A call to a SIP address goes over Vapi's SIP trunk, not the Twilio number's
+        // line (inferred: the reference lists `vapi.sip` among the transports).
+        let sip = !call.web && customer(call).is_some_and(|party| party.get("sipUri").is_some());
         let mut body = json!({
             "id": call.id,
             "orgId": flavor.organization(),
@@ -707,8 +711,8 @@ impl Family<'_> {
             "endedAt": view.ended_at.map(iso),
             "assistantId": call.agent_id,
             "phoneNumberId": flavor.shown_number_id(call),
-            "phoneCallProvider": (!call.web).then_some("twilio"),
-            "phoneCallTransport": (!call.web).then_some("pstn"),
+            "phoneCallProvider": (!call.web).then_some(if sip { "vapi" } else { "twilio" }),
+            "phoneCallTransport": (!call.web).then_some(if sip { "sip" } else { "pstn" }),
             "phoneCallProviderId": null,
             "transport": null,
             "customer": customer(call),
@@ -736,6 +740,8 @@ impl Family<'_> {
         if !matches!(view.phase, Phase::Scheduled | Phase::Canceled) {
             body["transport"] = if call.web {
                 json!({ "provider": "daily" })
+            } else if sip {
+                json!({ "provider": carrier(sip) })
             } else {
                 let sid = format!("CA{}", hex_for(&call.id, 11, 32));
                 body["phoneCallProviderId"] = json!(sid);
@@ -803,7 +809,8 @@ impl Family<'_> {
                 "llmPromptTokens": tokens.prompt, "llmCompletionTokens": tokens.completion, "ttsCharacters": spoken,
                 "analysisCostBreakdown": { "summary": summary.cost, "structuredData": 0, "successEvaluation": 0 },
             });
-            body["costs"] = cost_items(call.web, talk, &parts, tokens, spoken, &summary);
+            let carrier = (!call.web).then(|| carrier(sip));
+            body["costs"] = cost_items(carrier, talk, &parts, tokens, spoken, &summary);
         } else if view.outcome().is_some() {
             // Ended unanswered: zero costs (the carrier's and the platform's items only), an
             // empty transcript and analysis. Inferred from captured calls, as the fixtures'.
@@ -815,7 +822,7 @@ impl Family<'_> {
                 "llmPromptTokens": 0, "llmCompletionTokens": 0, "ttsCharacters": 0,
             });
             let transport =
-                json!({"type": "transport", "provider": "twilio", "minutes": 0, "cost": 0});
+                json!({"type": "transport", "provider": carrier(sip), "minutes": 0, "cost": 0});
             let platform = json!({"type": "vapi", "subType": "normal", "minutes": 0, "cost": 0});
             body["costs"] = if call.web {
                 json!([platform])
@@ -961,11 +968,17 @@ impl SummaryCost {
     }
 }
 
-/// `costs[]`, Vapi's items of the cost (`transport`, but for a web call, `transcriber`,
-/// `model`, `voice`, `vapi`, `analysis`), each with what it counts: the same amounts as
-/// `costBreakdown`.
+/// The provider carrying a phone call (`transport.provider`): Vapi's SIP trunk for a
+/// SIP address, else Twilio, which the account's numbers are on.
+fn carrier(sip: bool) -> &'static str {
+    if sip { "vapi.sip" } else { "twilio" }
+}
+
+/// `costs[]`, Vapi's items of the cost (`transport`, by its `carrier`: none for a web
+/// call, `transcriber`, `model`, `voice`, `vapi`, `analysis`), each with what it counts:
+/// the same amounts as `costBreakdown`.
 fn cost_items(
-    web: bool,
+    carrier: Option<&str>,
     talk_secs: f64,
     parts: &[(&str, f64); 4],
     tokens: Tokens,
@@ -974,8 +987,9 @@ fn cost_items(
 ) -> Value {
     let minutes = four_places(talk_secs / 60.0);
     let [transport, transcriber, model, voice] = parts.map(|(_, cost)| cost);
-    let carrier =
-        json!({"type": "transport", "provider": "twilio", "minutes": minutes, "cost": transport});
+    let carrier = carrier.map(|provider| {
+        json!({"type": "transport", "provider": provider, "minutes": minutes, "cost": transport})
+    });
     let items = [
         json!({"type": "transcriber", "transcriber": {"provider": "deepgram", "model": "nova-2"},
                "minutes": minutes, "cost": transcriber}),
@@ -990,9 +1004,7 @@ fn cost_items(
                "promptTokens": summary.prompt, "completionTokens": summary.completion,
                "cost": summary.cost}),
     ];
-    // A web call has no carrier (as when unanswered).
-    let carried = (!web).then_some(carrier);
-    Value::Array(carried.into_iter().chain(items).collect())
+    Value::Array(carrier.into_iter().chain(items).collect())
 }
 
 /// The `artifact` of a call whose full record ([`Family::fields`]) is `full`: its
@@ -1262,6 +1274,20 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
             StatusCode::BAD_REQUEST,
             "phoneNumberId is required to call a customer",
             &[("phoneNumberId", "field required")],
+        );
+    }
+    // A transient number is a Twilio import, whose number is its `twilioPhoneNumber`
+    // (inferred from Vapi's schema: the reference shows no refusal). Without it there is
+    // nothing to call from: refused, where it was dialed from the default number.
+    if let Some(number) = map.get("phoneNumber").filter(|number| !number.is_null())
+        && !number
+            .get("twilioPhoneNumber")
+            .is_some_and(Value::is_string)
+    {
+        return api.fail(
+            api.flavor.invalid(),
+            "phoneNumber.twilioPhoneNumber must be a string",
+            &[("phoneNumber.twilioPhoneNumber", "must be a string")],
         );
     }
     // A number of another account (or an E.164 number given as its id) is a missing

@@ -2437,11 +2437,21 @@ async fn vapi_dials_a_sip_party_and_agents_other_than_an_assistant() {
     .await;
     assert_eq!(status, 201, "{call}");
     assert_eq!(call["customer"], json!({"sipUri": sip}));
+    // Carried over Vapi's SIP trunk, not a Twilio line (inferred).
+    let carried = |call: &Value| {
+        (
+            call["phoneCallTransport"].clone(),
+            call["transport"]["provider"].clone(),
+        )
+    };
+    assert_eq!(carried(&call), (json!("sip"), json!("vapi.sip")), "{call}");
+    assert!(call["phoneCallProviderId"].is_null(), "{call}");
     let workflow = json!({"workflowId": "8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a",
                           "phoneNumberId": number, "customer": {"number": "+14155550177"}});
     let (status, call) = json_of(dial(workflow).await.unwrap()).await;
     assert_eq!(status, 201, "{call}");
     assert_eq!(call["customer"], json!({"number": "+14155550177"}));
+    assert_eq!(carried(&call), (json!("pstn"), json!("twilio")), "{call}");
     // A number not E.164 (an extension of a PBX behind a trunk) with the check turned off.
     let unchecked = json!({"workflowId": "8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a",
                            "phoneNumberId": number,
@@ -2456,6 +2466,11 @@ async fn vapi_dials_a_sip_party_and_agents_other_than_an_assistant() {
         json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"sipUri": "+14155550177"}}),
         // A number still needs one to call from.
         json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"number": "+14155550177"}}),
+        // A transient number without its number, or not an object.
+        json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"number": "+14155550177"},
+               "phoneNumber": {"twilioAccountSid": "AC0123456789abcdef0123456789abcdef"}}),
+        json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"number": "+14155550177"},
+               "phoneNumber": "+14155550150"}),
     ];
     for body in refused {
         let before = sandbox.dialed_count(Vapi);
