@@ -258,22 +258,50 @@ pub(crate) fn json_response(status: StatusCode, value: Value) -> Response {
     (status, axum::Json(value)).into_response()
 }
 
-/// An error in the vendor's own shape. HappyRobot documents none: `{message}` (inferred);
-/// Voicebot Studio looks like FastAPI: `{detail}`; Rounded wraps it in its envelope; Vapi
-/// answers as NestJS does (`{message, error, statusCode}`, `message` a list of the field
-/// problems when there are some: seen on live 400s, not in its spec); Retell documents
-/// `{status: "error", message}` for every error.
+/// Where the fields a refusal names are: the request's JSON body or its query string.
+/// FastAPI says which first in each problem's `loc`; the other vendors do not say.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FieldsIn {
+    Body,
+    Query,
+}
+
+/// An error in the vendor's own shape, its field problems in the body. HappyRobot
+/// documents none: `{message}` (inferred); Voicebot Studio looks like FastAPI: `{detail}`;
+/// Rounded wraps it in its envelope; Vapi answers as NestJS does (`{message, error,
+/// statusCode}`, `message` a list of the field problems when there are some: seen on live
+/// 400s, not in its spec); Retell documents `{status: "error", message}` for every error.
 pub(crate) fn error(
     vendor: Vendor,
     status: StatusCode,
     message: &str,
     details: &[(&str, &str)],
 ) -> Response {
+    error_in(vendor, status, message, details, FieldsIn::Body)
+}
+
+/// [`error`], its field problems `in` the body or the query string. A problem's field is
+/// a dotted path (`customer.number`), which FastAPI's `loc` lists segment by segment.
+pub(crate) fn error_in(
+    vendor: Vendor,
+    status: StatusCode,
+    message: &str,
+    details: &[(&str, &str)],
+    fields_in: FieldsIn,
+) -> Response {
+    let loc = |field: &str| {
+        let start = match fields_in {
+            FieldsIn::Body => "body",
+            FieldsIn::Query => "query",
+        };
+        let segments = std::iter::once(start).chain(field.split('.'));
+        segments.map(Value::from).collect::<Vec<_>>()
+    };
     let body = match vendor {
         Vendor::HappyRobot => json!({ "message": message }),
         Vendor::Voicebot if details.is_empty() => json!({ "detail": message }),
         Vendor::Voicebot => json!({
-            "detail": details.iter().map(|(field, msg)| json!({"loc": ["body", field], "msg": msg, "type": "value_error"})).collect::<Vec<_>>()
+            "detail": details.iter().map(|(field, msg)| json!({"loc": loc(field), "msg": msg, "type": "value_error"})).collect::<Vec<_>>()
         }),
         Vendor::Rounded => json!({
             "message": message,

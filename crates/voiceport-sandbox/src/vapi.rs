@@ -55,8 +55,8 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, JsonObject, TRANSFER_TO, error, iso, json_response, object, optional, parse_time, text,
-    time_params,
+    Ctx, FieldsIn, JsonObject, TRANSFER_TO, error, error_in, iso, json_response, object, optional,
+    parse_time, text, time_params,
 };
 use crate::content::{Who, conversation, cost, four_places, recording_url, transcript_text};
 use crate::rng::hex_for;
@@ -222,6 +222,12 @@ impl Api {
 
     fn fail(&self, status: StatusCode, message: &str, details: &[(&str, &str)]) -> Response {
         error(self.ctx.vendor, status, message, details)
+    }
+
+    /// [`Api::fail`] for the list's query parameters.
+    fn fail_query(&self, message: &str, details: &[(&str, &str)]) -> Response {
+        let (vendor, status) = (self.ctx.vendor, self.flavor.invalid());
+        error_in(vendor, status, message, details, FieldsIn::Query)
     }
 
     /// A call not found: 404 (inferred: `GET` and `PATCH` document no error at all).
@@ -1113,17 +1119,13 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
         None => 100,
         Some(Ok(limit)) if limit <= 1000 => limit,
         Some(_) => {
-            return api.fail(
-                api.flavor.invalid(),
-                "invalid limit",
-                &[("limit", "must be between 0 and 1000")],
-            );
+            return api.fail_query("invalid limit", &[("limit", "must be between 0 and 1000")]);
         }
     };
     let bounds = |keys| {
         time_params(&params, keys).map_err(|key| {
             let problem = [(key, "must be an ISO 8601 date string")];
-            api.fail(api.flavor.invalid(), "invalid date", &problem)
+            api.fail_query("invalid date", &problem)
         })
     };
     let created = match bounds(["createdAtLt", "createdAtGt", "createdAtLe", "createdAtGe"]) {

@@ -684,6 +684,26 @@ async fn validation_errors_have_each_flavors_status() {
             assert_eq!(response.status().as_u16(), expected, "{kind} {body}");
         }
     }
+    // Voicebot Studio's problems say where the field is, as FastAPI's `loc` does: in the
+    // body, segment by segment, or in the query string (inferred, as its 422s are).
+    let refused = |method, path: &str, body: Option<Value>| {
+        let mut request = request(&sandbox, Voicebot, method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let (status, answer) = json_of(request.send().await.unwrap()).await;
+            assert_eq!(status, 422, "{answer}");
+            answer["detail"][0]["loc"].clone()
+        }
+    };
+    let body = json!({"assistantId": "a", "customer": {"number": "+1"}});
+    let loc = refused(reqwest::Method::POST, "/calls", Some(body)).await;
+    assert_eq!(loc, json!(["body", "customer", "number"]));
+    let loc = refused(reqwest::Method::GET, "/calls?limit=5000", None).await;
+    assert_eq!(loc, json!(["query", "limit"]));
+    let loc = refused(reqwest::Method::GET, "/calls?createdAtGt=soon", None).await;
+    assert_eq!(loc, json!(["query", "createdAtGt"]));
 }
 
 /// A batch dial (`customers[]`, documented by Vapi) is not emulated: the refusal says so,
