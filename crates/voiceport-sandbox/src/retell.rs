@@ -40,7 +40,8 @@
 //! is done when the call ends (so `get-call` shows it at once, and the `call_analyzed`
 //! delivery follows `call_ended` at once), and only for calls that connected; the last
 //! page sends `pagination_key: null`; a transferred call's leg ends 30 s after the call
-//! (`transfer_end_timestamp`, on the call once it is over). The sandbox keeps `metadata` as
+//! (`transfer_end_timestamp`, on the call once it is over, though not in `call_ended`,
+//! sent as the agent's leg ends). The sandbox keeps `metadata` as
 //! a JSON object (Retell takes any JSON): anything else is refused with a 400. Recording
 //! URLs are plain: Retell signs them only with `opt_in_signed_url`, off on every call here.
 
@@ -395,6 +396,16 @@ pub(crate) fn stage_deliveries(
         let body = json!({ "event": name, "call": render(call, view, part) });
         Outgoing::new(name, Some(call_status), body)
     };
+    // `call_ended` goes when the agent's leg ends: a transferred call's other leg is still
+    // up then, so it does not yet say when that leg ends (`transfer_ended` does, and
+    // `call_analyzed` after it).
+    let call_ended = || {
+        let mut ended = event("call_ended", Part::Ended);
+        if let Some(fields) = ended.body["call"].as_object_mut() {
+            fields.remove("transfer_end_timestamp");
+        }
+        ended
+    };
     match stage {
         Stage::Ringing => Vec::new(),
         Stage::InProgress => vec![event("call_started", Part::Started)],
@@ -439,18 +450,17 @@ pub(crate) fn stage_deliveries(
             }
             // The update Retell sends as the call ends: the call over, transcript whole.
             posted.push(event("transcript_updated", Part::Ended));
-            posted.push(event("call_ended", Part::Ended));
+            posted.push(call_ended());
             if transferred {
                 posted.push(transfer_ended(call, view));
             }
             posted.push(event("call_analyzed", Part::Full));
             posted
         }
-        Stage::Ended if view.has_conversation() => vec![
-            event("call_ended", Part::Ended),
-            event("call_analyzed", Part::Full),
-        ],
-        Stage::Ended => vec![event("call_ended", Part::Ended)],
+        Stage::Ended if view.has_conversation() => {
+            vec![call_ended(), event("call_analyzed", Part::Full)]
+        }
+        Stage::Ended => vec![call_ended()],
     }
 }
 
@@ -1125,9 +1135,9 @@ mod tests {
     }
 
     /// A transferred call that ended shows when its transfer leg ended wherever the call
-    /// is shown over (get-call, a list item, `call_ended`, `call_analyzed`), the same
+    /// is shown over (get-call, a list item, `call_analyzed`), the same
     /// `transfer_end_timestamp` as its `transfer_ended`; no other call has one, nor the
-    /// events sent while it talked.
+    /// events sent while it talked, nor `call_ended`, sent while the leg was up.
     #[test]
     fn a_transferred_call_shows_its_legs_end_wherever_it_is_over() {
         let transferred = call(Phase::Ended(Outcome::Transferred), false);
@@ -1144,18 +1154,21 @@ mod tests {
             let shown = render(&transferred, &view, part);
             assert_eq!(shown["transfer_end_timestamp"], leg_end, "{part:?}");
         }
-        for name in ["call_ended", "call_analyzed"] {
-            assert_eq!(
-                posted_call(name)["transfer_end_timestamp"],
-                leg_end,
-                "{name}"
-            );
-        }
-        // A target with the lifecycle only gets it too.
-        for outgoing in stage_deliveries(&transferred, &view, Stage::Ended, false) {
-            let leg = &outgoing.body["call"]["transfer_end_timestamp"];
-            assert_eq!(*leg, leg_end, "{}", outgoing.event);
-        }
+        assert_eq!(
+            posted_call("call_analyzed")["transfer_end_timestamp"],
+            leg_end
+        );
+        assert!(
+            posted_call("call_ended")
+                .get("transfer_end_timestamp")
+                .is_none()
+        );
+        // A target with the lifecycle only gets it alike.
+        let lifecycle = stage_deliveries(&transferred, &view, Stage::Ended, false);
+        let events: Vec<&str> = lifecycle.iter().map(|o| o.event.as_str()).collect();
+        assert_eq!(events, ["call_ended", "call_analyzed"]);
+        let leg = |at: usize| lifecycle[at].body["call"].get("transfer_end_timestamp");
+        assert_eq!((leg(0), leg(1)), (None, Some(&leg_end)));
         for live in posted
             .iter()
             .filter(|o| o.vendor_status.as_deref() == Some("ongoing"))
