@@ -881,6 +881,18 @@ fn secrets_never_show() {
             &format!("verify = \"{scheme}\"\nsecret = \"{SECRET}\""),
         );
         assert!(!format!("{v:?}").contains(SECRET), "{scheme}: {v:?}");
+        // The headers a signed delivery carries hold the secret (or a signature made
+        // with it): printed, they show neither.
+        let signed = v.sign(b"{}", at(1_780_000_000_000));
+        let shown = format!("{signed:?}");
+        assert!(!shown.contains(SECRET), "{scheme}: {shown}");
+        if let Some(signature) = ["x-signature", "x-retell-signature"]
+            .iter()
+            .find_map(|name| signed.get(*name))
+        {
+            let signature = signature.to_str().unwrap();
+            assert!(!shown.contains(signature), "{scheme}: {shown}");
+        }
         let forged = headers(&[
             ("x-vapi-secret", "whsec-guess-1234"),
             ("authorization", "Bearer whsec-guess-1234"),

@@ -17,11 +17,13 @@ impl Verifier {
     /// The headers a vendor using this scheme would send with `body` signed at `at`: what
     /// the sandbox sends, and what tests forge deliveries with. Empty for `none`. A
     /// message id header, where the scheme has one, is derived from the body: the same
-    /// for a redelivery of it, another for another body.
+    /// for a redelivery of it, another for another body. The header holding the secret or
+    /// the signature is marked sensitive: the map's `Debug` does not show it.
     pub fn sign(&self, body: &[u8], at: DateTime<Utc>) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        let mut put = |name: &HeaderName, value: String| {
-            if let Ok(value) = HeaderValue::from_str(&value) {
+        let mut put_as = |name: &HeaderName, value: String, sensitive: bool| {
+            if let Ok(mut value) = HeaderValue::from_str(&value) {
+                value.set_sensitive(sensitive);
                 headers.insert(name.clone(), value);
             }
         };
@@ -32,7 +34,7 @@ impl Verifier {
                 name,
                 prefix,
                 secret,
-            } => put(name, format!("{prefix}{}", secret.expose_secret())),
+            } => put_as(name, format!("{prefix}{}", secret.expose_secret()), true),
             Rule::Hmac {
                 signature,
                 timestamp,
@@ -63,12 +65,12 @@ impl Verifier {
                     SignatureEncoding::Hex => hex_encode(&mac),
                     SignatureEncoding::Base64 => BASE64.encode(&mac),
                 };
-                put(signature, format!("{prefix}{text}"));
+                put_as(signature, format!("{prefix}{text}"), true);
                 if let Some(name) = timestamp {
-                    put(name, millis);
+                    put_as(name, millis, false);
                 }
                 if let Some(name) = message_id {
-                    put(name, id);
+                    put_as(name, id, false);
                 }
             }
             Rule::Retell { key, .. } => {
@@ -82,7 +84,11 @@ impl Verifier {
                 let parts = payload::pieces(RETELL_PAYLOAD, &values);
                 let key = key.expose_secret().as_bytes();
                 let mac = compute_mac(HmacAlgorithm::Sha256, key, &parts);
-                put(&RETELL_HEADER, format!("v={millis},d={}", hex_encode(&mac)));
+                put_as(
+                    &RETELL_HEADER,
+                    format!("v={millis},d={}", hex_encode(&mac)),
+                    true,
+                );
             }
         }
         headers
