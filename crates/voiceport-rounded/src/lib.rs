@@ -39,9 +39,11 @@
 //!   the HTTP status and on `data`; an `error` next to `data` (as the doc examples show on
 //!   200s) is ignored. A 2xx with `data: null` and an `error` is an
 //!   [`Error::InvalidRequest`](voiceport_core::Error::InvalidRequest) with the vendor's
-//!   message and field details; for a write, it carries the success status whatever 4xx
-//!   the body names, so that its [`outcome`](voiceport_core::Error::outcome) is unknown
-//!   (a read keeps the error the named status stands for: 404 not found …).
+//!   message and field details, where the body names no error status or, for a write,
+//!   one that would say it was not applied (most 4xx): it carries the success status, so
+//!   that its [`outcome`](voiceport_core::Error::outcome) is unknown. Otherwise it is the
+//!   error the named status stands for (on a read, 404 not found …; a 5xx, or a dial's
+//!   409, on a write too).
 //! * **`dial` returns the new call's id only** (`DialOutcome::call` is `None`): voiceport
 //!   does not fetch the call, because a dial must stay a single request. `dial` needs a
 //!   caller id (`from_number`) and an agent: from the request, or from the options.
