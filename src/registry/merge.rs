@@ -1,6 +1,7 @@
 //! One call stream across several providers, merged in time order, resumable from one
 //! cursor.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::pin::Pin;
@@ -248,10 +249,15 @@ impl From<ProviderError> for Error {
 /// yielded, and the resumed walk goes on after that call wherever it now stands. When so
 /// many calls were placed that it is no longer on the first page, the calls created at or
 /// after its time are left out, page after page, until it or an older call comes (by
-/// count only for a call without a creation time, whose place cannot be told).
+/// count only for a call without a creation time, whose place cannot be told). A provider
+/// none of whose calls was yielded yet has no such call: the cursor keeps where the whole
+/// walk stood (the creation time of the last call it yielded, and that call's provider),
+/// and that provider's calls placed since, ahead of it in the merged order, are left out
+/// alike.
 /// It does not hold for offset and page-number cursors (HappyRobot's, and Rounded's with
 /// `paging = "page"` in its options) listed newest first: each call placed since shifts
-/// the calls by one, so the first calls of the resumed page come again; and a call that
+/// the calls by one, so the first calls of the resumed page come again (a walk that is not
+/// stopped drops the calls of a page that the page before held); and a call that
 /// leaves the listing (deleted, or no longer matching a status filter) shifts them the
 /// other way, so one is skipped. Give such a walk an `until` (the
 /// time it started) to keep new calls out of it. The walk's page size goes with it: a
@@ -273,6 +279,17 @@ pub struct MergedCursor {
     /// The [digest](query_digest) of the walk's filters and sort (`None`: not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     query: Option<String>,
+    /// Where the walk stood: the last call it yielded that had a creation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    walked_to: Option<WalkedTo>,
+}
+
+/// The last call a merged walk yielded that had a creation time: its time, and the
+/// provider it came from (which breaks ties in the merged order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct WalkedTo {
+    time: DateTime<Utc>,
+    provider: String,
 }
 
 /// A short digest of what a query selects and in which order (its filters and sort; not
@@ -429,6 +446,8 @@ pub struct MergedCalls {
     left_out: Vec<ProviderError>,
     failures: Vec<ProviderError>,
     finished: bool,
+    /// Where the walk stands in the merged order (see [`MergedCursor`]).
+    walked_to: Option<WalkedTo>,
 }
 
 impl fmt::Debug for MergedCalls {
@@ -468,6 +487,10 @@ struct Lane {
     /// A resumed first page held only calls placed since the walk stopped: the call it
     /// stopped after is looked for on the next page too.
     searching: Option<CallId>,
+    /// A resumed walk had yielded none of this provider's calls: those ahead of where the
+    /// walk stood in the merged order were placed since, and are left out (until a page
+    /// holds a call that is not).
+    unbegun_past: Option<WalkedTo>,
     /// Every page cursor this lane was given, to stop a vendor whose cursors go round
     /// (as digests: a fixed size each, however long the vendor's cursors).
     seen: SeenCursors,
@@ -560,7 +583,7 @@ impl Lane {
             // page does.
             let kind = self.provider.kind();
             let page = page.and_then(|page| self.seen.read_page(kind, &page).map(|()| page));
-            let page = match page {
+            let mut page = match page {
                 Ok(page) => page,
                 // The same calls under new cursors: a resumed walk would start counting
                 // afresh and yield them again, so no cursor resumes the lane.
@@ -583,10 +606,13 @@ impl Lane {
                     return Poll::Ready(Err(error));
                 }
             };
+            // The calls of the page before that an offset listing shifted onto this one,
+            // which lead it: counted as yielded, as a resumed walk reads the page whole.
+            let repeated = self.seen.drop_repeated(&mut page.calls);
             let skip = self.resumed_past(&fetch, &page);
             self.page = fetch.cursor;
-            self.taken = skip.min(page.calls.len());
-            self.last_taken = (self.taken.checked_sub(1))
+            self.taken = repeated + skip.min(page.calls.len());
+            self.last_taken = (skip.min(page.calls.len()).checked_sub(1))
                 .and_then(|last| page.calls.get(last))
                 .map(|call| call.id.clone());
             self.page_len = page.calls.len();
@@ -654,6 +680,22 @@ impl Lane {
     /// without a time counts as older: its place cannot be told); else past as many calls
     /// as were yielded.
     fn resumed_past(&mut self, fetch: &Fetch, page: &CallPage) -> usize {
+        let descending = self.query.sort != Some(SortOrder::Ascending);
+        if let Some(stood) = self.unbegun_past.take() {
+            // Ahead of the walk's last call: newer (older, oldest first), or as old and
+            // from a provider the tie puts first.
+            let ahead = |at: DateTime<Utc>| match at.cmp(&stood.time) {
+                Ordering::Equal => self.name < stood.provider,
+                newer => (newer == Ordering::Greater) == descending,
+            };
+            let placed_since = (page.calls.iter())
+                .take_while(|call| call.created_at.is_some_and(ahead))
+                .count();
+            if placed_since == page.calls.len() && page.next.is_some() {
+                self.unbegun_past = Some(stood);
+            }
+            return placed_since;
+        }
         let Some(after) = &fetch.after else {
             return fetch.skip;
         };
@@ -663,7 +705,6 @@ impl Lane {
         let Some(time) = self.last_time else {
             return fetch.skip;
         };
-        let descending = self.query.sort != Some(SortOrder::Ascending);
         let placed_since = |call: &Call| {
             call.created_at
                 .is_some_and(|at| if descending { at >= time } else { at <= time })
@@ -870,6 +911,10 @@ impl MergedCalls {
                 done: position.done,
                 last_time: position.time,
                 searching: None,
+                // Begun or not, by the cursor; a walk not resumed has no `walked_to`.
+                unbegun_past: (!position.is_walked())
+                    .then(|| resume.walked_to.clone())
+                    .flatten(),
                 seen: SeenCursors::starting_at(position.page.as_ref()),
                 failed_at: None,
                 cycle: None,
@@ -891,6 +936,7 @@ impl MergedCalls {
             left_out,
             failures: Vec::new(),
             finished: false,
+            walked_to: resume.walked_to,
         })
     }
 
@@ -904,6 +950,7 @@ impl MergedCalls {
                 .collect(),
             page_size: self.page_size,
             query: Some(self.query.clone()),
+            walked_to: self.walked_to.clone(),
         }
     }
 
@@ -1005,8 +1052,10 @@ impl Stream for MergedCalls {
         lane.taken += 1;
         lane.last_taken = Some(call.id.clone());
         lane.fetch_ahead_past_half();
-        if call.created_at.is_some() {
-            lane.last_time = call.created_at;
+        if let Some(time) = call.created_at {
+            lane.last_time = Some(time);
+            let provider = lane.name.clone();
+            this.walked_to = Some(WalkedTo { time, provider });
         }
         Poll::Ready(Some(Ok(MergedCall {
             provider_name: lane.name.clone(),
@@ -1301,6 +1350,75 @@ pub(crate) mod tests {
         let failure = items[0].as_ref().unwrap_err();
         assert!(failure.error.is_cursor_too_long(), "{failure}");
         assert_eq!(provider.requests.load(Ordering::SeqCst), 1);
+    }
+
+    /// A walk resumed when none of a provider's calls was yielded yet leaves out that
+    /// provider's calls placed since, ahead of where the walk stood in the merged order (a
+    /// call as old as the last one yielded too, where its provider breaks the tie first),
+    /// a whole first page of them and the next page read on; the calls the order had yet
+    /// to come to are all yielded, a call as old from a provider after it among them.
+    #[tokio::test]
+    async fn a_resumed_walk_leaves_out_calls_placed_since_on_a_provider_it_had_not_begun() {
+        // Pages of `(id, minute)`, newest first; each request gets the next page, the last
+        // one with no next cursor.
+        let listing = |pages: Vec<Vec<(&'static str, i64)>>| {
+            let count = pages.len();
+            Listing::new(move |n| {
+                let calls = (pages.get(n - 1).into_iter().flatten())
+                    .map(|(id, minute)| {
+                        let mut call = Call::new(CallId::new(*id), ProviderKind::Retell);
+                        call.created_at = DateTime::from_timestamp(1_780_000_000 + minute * 60, 0);
+                        call
+                    })
+                    .collect();
+                let next = (n < count).then(|| PageCursor::Token {
+                    token: format!("page-{}", n + 1),
+                });
+                CallPage::new(calls, next, None)
+            })
+        };
+        let walk = |lanes: Vec<(&str, Arc<Listing>)>, cursor: Option<MergedCursor>| {
+            let providers = (lanes.into_iter())
+                .map(|(name, provider)| (name.to_owned(), provider as Arc<dyn VoiceProvider>))
+                .collect();
+            let options = MergeOptions::default().resume_from(cursor);
+            MergedCalls::new(providers, CallQuery::default(), options).unwrap()
+        };
+        let a = || listing(vec![vec![("a100", 100), ("a99", 99), ("a98", 98)]]);
+        let mut first = walk(
+            vec![
+                ("0", listing(vec![vec![("o10", 10)]])),
+                ("a", a()),
+                ("b", listing(vec![vec![("b99", 99), ("b50", 50)]])),
+            ],
+            None,
+        );
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            ids.push(first.try_next().await.unwrap().unwrap().call.id.to_string());
+        }
+        assert_eq!(ids, ["a100", "a99"]);
+        let cursor = MergedCursor::from_token(&first.cursor().to_token()).unwrap();
+        drop(first);
+        // Since: "0" has a call as old as `a99`, which the tie puts before it; "b" a
+        // page of newer calls, then its calls of before on the next page.
+        let resumed = walk(
+            vec![
+                ("0", listing(vec![vec![("o99", 99), ("o10", 10)]])),
+                ("a", a()),
+                (
+                    "b",
+                    listing(vec![
+                        vec![("b300", 300), ("b200", 200)],
+                        vec![("b99", 99), ("b50", 50)],
+                    ]),
+                ),
+            ],
+            Some(cursor),
+        );
+        let rest: Vec<MergedCall> = resumed.try_collect().await.unwrap();
+        let rest: Vec<String> = rest.iter().map(|m| m.call.id.to_string()).collect();
+        assert_eq!(rest, ["b99", "a98", "b50", "o10"]);
     }
 
     /// A merged walk asks a vendor for its next page once more than half of the page being

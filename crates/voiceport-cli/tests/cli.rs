@@ -6189,7 +6189,8 @@ async fn a_merged_walk_resumes_without_a_vendor_whose_cursors_came_round() {
     let out = run_with(&config, &list).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let printed = stdout(&out);
-    assert_eq!(printed.matches(LOOPING_CALL).count(), 2, "{printed}");
+    // Once: the pages after the first repeat it, and a page's repeats are dropped.
+    assert_eq!(printed.matches(LOOPING_CALL).count(), 1, "{printed}");
     assert!(!printed.contains("8560ad9d"), "{printed}");
     let text = stderr(&out);
     assert!(

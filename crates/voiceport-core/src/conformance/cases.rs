@@ -809,7 +809,9 @@ impl<'a> Suite<'a> {
             page_size: Some(size),
             ..query
         };
-        (self.provider.pages(query))
+        // As the vendor sent them: a call a page repeats of the one before is what tells
+        // a cursor overlapping the pages.
+        (crate::paging::pages_as_sent(self.provider, query))
             .take(budget.saturating_add(1))
             .try_collect()
             .await
