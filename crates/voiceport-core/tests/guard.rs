@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use voiceport_core::adapter::Adapter;
+use voiceport_core::adapter::{Adapter, Guarded};
 use voiceport_core::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec,
     DialOutcome, DialRequest, Error, Filter, IdFormat, MetadataMode, NoteId, NoteInput, NoteUpdate,
@@ -100,25 +100,25 @@ impl Adapter for Counting {
     fn call_id_format(&self) -> IdFormat {
         IdFormat::Uuid
     }
-    async fn get_call(&self, id: &CallId) -> Result<Call> {
+    async fn get_call(&self, id: &CallId, _: Guarded) -> Result<Call> {
         Ok(self.live_call(id))
     }
-    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+    async fn list_calls(&self, query: &CallQuery, _: Guarded) -> Result<CallPage> {
         self.ran.fetch_add(1, Ordering::SeqCst);
         let size = query.page_size.unwrap_or(0) as usize;
         self.last_page_size.store(size, Ordering::SeqCst);
         Ok(CallPage::new(Vec::new(), None, None))
     }
-    async fn dial(&self, _: &DialRequest) -> Result<DialOutcome> {
+    async fn dial(&self, _: &DialRequest, _: Guarded) -> Result<DialOutcome> {
         let call = self.live_call(&CallId::new(ID));
         Ok(DialOutcome::new(call.id.clone(), Some(call)))
     }
-    async fn update_call(&self, id: &CallId, _: &CallUpdate) -> Result<Call> {
+    async fn update_call(&self, id: &CallId, _: &CallUpdate, _: Guarded) -> Result<Call> {
         Ok(self.live_call(id))
     }
     /// Refused as a vendor refuses ending a call that is not live (not counted: its test
     /// counts the reads that follow the refusal).
-    async fn end_call(&self, _: &CallId) -> Result<()> {
+    async fn end_call(&self, _: &CallId, _: Guarded) -> Result<()> {
         Err(Error::conflict(
             ProviderKind::Rounded,
             Operation::EndCall,

@@ -5,7 +5,7 @@ use std::ops::Range;
 use chrono::{DateTime, Utc};
 use url::Url;
 use voiceport_core::adapter::{
-    Adapter, AdapterConfig, decode_off_runtime, format_time, run_operation,
+    Adapter, AdapterConfig, Guarded, decode_off_runtime, format_time, run_operation,
 };
 use voiceport_core::http::{AuthStyle, HeaderName, HeaderValue, HttpClient, Request};
 use voiceport_core::{
@@ -347,7 +347,7 @@ impl Adapter for HappyRobot {
         NOTE_ID
     }
 
-    async fn get_call(&self, id: &CallId) -> Result<Call> {
+    async fn get_call(&self, id: &CallId, _: Guarded) -> Result<Call> {
         let op = Operation::GetCall;
         // Path inferred: the docs' sidebar lists "Get Call" without a page
         // (docs/vendors/happyrobot.md).
@@ -355,7 +355,7 @@ impl Adapter for HappyRobot {
         self.call_request(op, request).await
     }
 
-    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+    async fn list_calls(&self, query: &CallQuery, _: Guarded) -> Result<CallPage> {
         let op = Operation::ListCalls;
         let request = Request::get(op, ["calls"])
             .query_pairs(list_params(query)?)
@@ -368,7 +368,7 @@ impl Adapter for HappyRobot {
         .await
     }
 
-    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+    async fn dial(&self, request: &DialRequest, _: Guarded) -> Result<DialOutcome> {
         let request = Request::post(Operation::Dial, ["dial", "outbound"])
             .json(&dial_body(request, &self.options)?)
             .not_retried_after_send();
@@ -376,14 +376,14 @@ impl Adapter for HappyRobot {
         HappyRobotCodec.decode_dial(&response.body)
     }
 
-    async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
+    async fn get_transcript(&self, id: &CallId, _: Guarded) -> Result<Transcript> {
         let op = Operation::GetTranscript;
         let request = Request::get(op, ["calls", id.as_str(), "transcript"]).call_id(id.as_str());
         let response = self.http.send(request).await?;
         HappyRobotCodec.decode_transcript(&response.body)
     }
 
-    async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
+    async fn get_recording(&self, id: &CallId, guarded: Guarded) -> Result<Option<Recording>> {
         // Path inferred: the docs' sidebar lists "Return a pre-signed URL to the call
         // recording" without a path (docs/vendors/happyrobot.md).
         let request = Request::get(Operation::GetRecording, ["calls", id.as_str(), "recording"])
@@ -394,31 +394,33 @@ impl Adapter for HappyRobot {
             // call whose metadata names a recording (`recording_sid`) keeps the 404: the
             // recording is there but not served (not ready, or the inferred path is wrong),
             // which `None` would hide.
-            Err(missing @ Error::NotFound { .. }) => match Adapter::get_call(self, id).await {
-                Ok(call) => {
-                    let recorded = (call.vendor_payload())
-                        .and_then(|payload| payload.deserialize::<wire::RecordingTrace>().ok())
-                        .is_some_and(|trace| trace.recorded());
-                    if recorded {
+            Err(missing @ Error::NotFound { .. }) => {
+                match Adapter::get_call(self, id, guarded).await {
+                    Ok(call) => {
+                        let recorded = (call.vendor_payload())
+                            .and_then(|payload| payload.deserialize::<wire::RecordingTrace>().ok())
+                            .is_some_and(|trace| trace.recorded());
+                        if recorded {
+                            tracing::debug!(
+                                "recording endpoint answered 404 for a call whose metadata names a recording"
+                            );
+                            return Err(missing);
+                        }
                         tracing::debug!(
-                            "recording endpoint answered 404 for a call whose metadata names a recording"
+                            "recording endpoint answered 404 for a call that exists: no recording"
                         );
-                        return Err(missing);
+                        Ok(call.recording)
                     }
-                    tracing::debug!(
-                        "recording endpoint answered 404 for a call that exists: no recording"
-                    );
-                    Ok(call.recording)
+                    Err(Error::NotFound { .. }) => Err(missing),
+                    // Named for what the caller asked, as every read-back is.
+                    Err(other) => Err(other.for_operation(Operation::GetRecording)),
                 }
-                Err(Error::NotFound { .. }) => Err(missing),
-                // Named for what the caller asked, as every read-back is.
-                Err(other) => Err(other.for_operation(Operation::GetRecording)),
-            },
+            }
             Err(other) => Err(other),
         }
     }
 
-    async fn end_call(&self, id: &CallId) -> Result<()> {
+    async fn end_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         // Path from third-party code; the docs' sidebar names "Stop Call" only
         // (docs/vendors/happyrobot.md).
         let request =
@@ -426,7 +428,7 @@ impl Adapter for HappyRobot {
         self.http.send_only(request).await
     }
 
-    async fn cancel_call(&self, id: &CallId) -> Result<()> {
+    async fn cancel_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         // Path inferred: the docs' sidebar lists "Cancel Call" without a path
         // (docs/vendors/happyrobot.md).
         let request = Request::post(Operation::CancelCall, ["calls", id.as_str(), "cancel"])
@@ -434,7 +436,7 @@ impl Adapter for HappyRobot {
         self.http.send_only(request).await
     }
 
-    async fn delete_call(&self, id: &CallId) -> Result<()> {
+    async fn delete_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         // Path inferred: the docs' sidebar lists "Delete a call" without a path
         // (docs/vendors/happyrobot.md).
         // Its answer is not read: a retry that finds the call gone is the first attempt's
@@ -445,7 +447,7 @@ impl Adapter for HappyRobot {
         self.http.send_only(request).await
     }
 
-    async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
+    async fn add_note(&self, id: &CallId, note: &NoteInput, _: Guarded) -> Result<Call> {
         let op = Operation::AddNote;
         // Creates a note: never resent once it may have arrived.
         let request = Request::post(op, ["calls", id.as_str(), "notes"])
@@ -461,6 +463,7 @@ impl Adapter for HappyRobot {
         id: &CallId,
         note_id: &NoteId,
         update: &NoteUpdate,
+        _: Guarded,
     ) -> Result<Call> {
         let op = Operation::UpdateNote;
         let request = Request::patch(op, ["calls", id.as_str(), "notes", note_id.as_str()])
@@ -469,7 +472,7 @@ impl Adapter for HappyRobot {
         self.call_request(op, request).await
     }
 
-    async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
+    async fn delete_note(&self, id: &CallId, note_id: &NoteId, guarded: Guarded) -> Result<Call> {
         let op = Operation::DeleteNote;
         // A retry that finds the note gone (after an attempt that may have deleted it: a
         // 5xx or a lost answer) is the first attempt's work, done; the call it answered
@@ -481,7 +484,7 @@ impl Adapter for HappyRobot {
         // The read back's error is named for the delete (sending it again is safe: a note
         // gone is a delete done).
         if response.is_empty() {
-            let read = Adapter::get_call(self, id).await;
+            let read = Adapter::get_call(self, id, guarded).await;
             return read.map_err(|error| error.for_operation(op));
         }
         HappyRobotCodec.decode_call_as(op, &response.body)

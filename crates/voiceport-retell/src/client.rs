@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime};
+use voiceport_core::adapter::{Adapter, AdapterConfig, Guarded, decode_off_runtime};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
@@ -107,13 +107,13 @@ impl Adapter for Retell {
         CALL_ID
     }
 
-    async fn get_call(&self, id: &CallId) -> Result<Call> {
+    async fn get_call(&self, id: &CallId, _: Guarded) -> Result<Call> {
         let request = Request::get(Operation::GetCall, ["v2", "get-call", id.as_str()]);
         let response = self.http.send(about_call(request, id)).await?;
         RetellCodec.decode_call(&response.body)
     }
 
-    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+    async fn list_calls(&self, query: &CallQuery, _: Guarded) -> Result<CallPage> {
         let Some(request) = self.list_request(query)? else {
             return Ok(CallPage::default());
         };
@@ -126,12 +126,12 @@ impl Adapter for Retell {
     }
 
     /// Sent once, never retried after it may have reached Retell (no idempotency key).
-    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+    async fn dial(&self, request: &DialRequest, _: Guarded) -> Result<DialOutcome> {
         let response = self.http.send(self.dial_request(request)?).await?;
         RetellCodec.decode_dial(&response.body)
     }
 
-    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+    async fn update_call(&self, id: &CallId, update: &CallUpdate, _: Guarded) -> Result<Call> {
         let operation = Operation::UpdateCall;
         let request = Request::patch(operation, ["v2", "update-call", id.as_str()])
             .json(&update_body(update));
@@ -140,14 +140,14 @@ impl Adapter for Retell {
     }
 
     /// `stop-call` answers 204 without a body.
-    async fn end_call(&self, id: &CallId) -> Result<()> {
+    async fn end_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["v2", "stop-call", id.as_str()]);
         self.http.send_only(about_call(request, id)).await
     }
 
     /// `delete-call` answers 204 without a body; the call's recording and transcript go
     /// with it. A retry that finds the call gone is the first attempt's work, done.
-    async fn delete_call(&self, id: &CallId) -> Result<()> {
+    async fn delete_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         let request = Request::delete(Operation::DeleteCall, ["v2", "delete-call", id.as_str()]);
         let request = about_call(request, id).done_if_gone();
         self.http.send_only(request).await

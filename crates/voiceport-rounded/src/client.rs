@@ -1,6 +1,6 @@
 //! The Rounded client: the [`Adapter`] over `https://api.callrounded.com/v1`.
 
-use voiceport_core::adapter::{Adapter, AdapterConfig, collect_page, decode_off_runtime};
+use voiceport_core::adapter::{Adapter, AdapterConfig, Guarded, collect_page, decode_off_runtime};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
@@ -67,14 +67,14 @@ impl Adapter for Rounded {
         CALL_ID
     }
 
-    async fn get_call(&self, id: &CallId) -> Result<Call> {
+    async fn get_call(&self, id: &CallId, _: Guarded) -> Result<Call> {
         let operation = Operation::GetCall;
         let request = Request::get(operation, ["calls", id.as_str()]).call_id(id.as_str());
         let response = self.http.send(request).await?;
         RoundedCodec.decode_call_as(operation, &response.body)
     }
 
-    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+    async fn list_calls(&self, query: &CallQuery, _: Guarded) -> Result<CallPage> {
         let Some((params, mode)) = list_params(query, &self.options)? else {
             return Ok(CallPage::default());
         };
@@ -89,7 +89,7 @@ impl Adapter for Rounded {
     }
 
     /// Sent once, never retried after it may have reached Rounded.
-    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+    async fn dial(&self, request: &DialRequest, _: Guarded) -> Result<DialOutcome> {
         let body = dial_body(request, &self.options)?;
         let request = Request::post(Operation::Dial, ["calls", "phone"])
             .json(&body)
@@ -98,7 +98,7 @@ impl Adapter for Rounded {
         RoundedCodec.decode_dial(&response.body)
     }
 
-    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+    async fn update_call(&self, id: &CallId, update: &CallUpdate, _: Guarded) -> Result<Call> {
         let operation = Operation::UpdateCall;
         let request = Request::patch(operation, ["calls", id.as_str()])
             .json(&update_body(update))
@@ -112,7 +112,7 @@ impl Adapter for Rounded {
     /// is the success its status says, as every other vendor's end (whose body is not
     /// read); one whose body breaks off may have been a refusal: core reads the call back
     /// and the end succeeds if it is over.
-    async fn end_call(&self, id: &CallId) -> Result<()> {
+    async fn end_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "terminate"])
             .call_id(id.as_str());
         match self.http.send(request).await {

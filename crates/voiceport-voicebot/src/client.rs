@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use url::{Host, Url};
 use voiceport_core::Bytes;
-use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime, run_operation};
+use voiceport_core::adapter::{Adapter, AdapterConfig, Guarded, decode_off_runtime, run_operation};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
@@ -239,7 +239,7 @@ impl Adapter for Vapi {
         self.flavor.call_id()
     }
 
-    async fn get_call(&self, id: &CallId) -> Result<Call> {
+    async fn get_call(&self, id: &CallId, _: Guarded) -> Result<Call> {
         // Vapi: documented. Voicebot Studio: path inferred (the get-call page was not
         // captured; `/calls/{call_id}` follows its documented PATCH/DELETE paths).
         let op = Operation::GetCall;
@@ -251,7 +251,7 @@ impl Adapter for Vapi {
         .await
     }
 
-    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+    async fn list_calls(&self, query: &CallQuery, _: Guarded) -> Result<CallPage> {
         // Documented for both: a bare array. The parameters are Vapi's documented ones;
         // Voicebot Studio documents none and may ignore them, and Vapi filters by time and
         // assistant only, so `decode_page` applies every filter client-side as well.
@@ -270,7 +270,7 @@ impl Adapter for Vapi {
     /// sends it: filled in from what the client knows already, never looked up (a caller
     /// giving up during a lookup would lose the id of a call placed). `get_call` looks it
     /// up.
-    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+    async fn dial(&self, request: &DialRequest, _: Guarded) -> Result<DialOutcome> {
         let request = self.dial_request(request)?;
         let body = self.http.send(request).await?.body;
         let known = self.numbers.as_ref().map(|book| book.known_numbers());
@@ -281,7 +281,7 @@ impl Adapter for Vapi {
     /// The answer's call is filled in from the numbers the client knows, never looked up,
     /// as a dial's is: the update is applied, and a caller giving up during a lookup would
     /// not learn that.
-    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+    async fn update_call(&self, id: &CallId, update: &CallUpdate, _: Guarded) -> Result<Call> {
         let op = Operation::UpdateCall;
         // Documented for both: `{name}` (Vapi's `UpdateCallDTO`).
         let body = update_body(self.flavor, update)?;
@@ -293,7 +293,7 @@ impl Adapter for Vapi {
         decode_call(self.flavor, op, &body, known.as_ref())
     }
 
-    async fn delete_call(&self, id: &CallId) -> Result<()> {
+    async fn delete_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         // Documented for both; it answers with the deleted call, unused, so a retry that
         // finds the call gone is the first attempt's work, done.
         let request = Request::delete(Operation::DeleteCall, self.call_path(id))
@@ -305,7 +305,7 @@ impl Adapter for Vapi {
     /// Vapi's documented way (Live Call Control): `POST {"type": "end-call"}` to the
     /// call's `monitor.controlUrl`, read from the call first. Only Vapi declares
     /// `end_call`, so the guard refuses it for Voicebot Studio before this runs.
-    async fn end_call(&self, id: &CallId) -> Result<()> {
+    async fn end_call(&self, id: &CallId, _: Guarded) -> Result<()> {
         let (kind, op) = (self.flavor.kind(), Operation::EndCall);
         let conflict = |message: String| Error::conflict(kind, op, Some(message));
         // Nothing is sent to the control URL unless the call reads well. A read that fails

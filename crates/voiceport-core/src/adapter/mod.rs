@@ -7,6 +7,11 @@
 //! provider, its configured name, the operation and the call id. A `false` flag is therefore always
 //! [`Error::Unsupported`], for every adapter, without the adapter writing a check.
 //!
+//! The adapter's operations run only behind the guard: each takes a [`Guarded`], which only
+//! the core makes, once the guard has let the call through. Code holding a vendor's client
+//! cannot call `Adapter::dial` around the guard (which would let a dial scheduled in the
+//! past, or a malformed id, reach the vendor): it calls [`VoiceProvider::dial`].
+//!
 //! The helpers here ([`parse_time`], [`decode_call_with`], …) are what every vendor's
 //! mapping needs; `docs/adding-a-vendor.md` in the repository walks through a new adapter.
 //!
@@ -67,8 +72,32 @@ use crate::{
     ProviderKind, Recording, Result, Transcript, VoiceProvider,
 };
 
+/// Proof that the capability guard let an operation through: only the core makes one, in
+/// front of each [`VoiceProvider`] operation, so an [`Adapter`]'s operations cannot be
+/// called around the guard. An adapter hands on the one it was given when an operation
+/// calls another (a read-back through [`Adapter::get_call`]); it never needs to make one.
+///
+/// Outside `voiceport-core` the type can be named:
+///
+/// ```
+/// let _: Option<voiceport_core::adapter::Guarded> = None;
+/// ```
+///
+/// but not built:
+///
+/// ```compile_fail,E0603
+/// let _ = voiceport_core::adapter::Guarded(());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Guarded(());
+
 /// One vendor's requests. Implement this, not [`VoiceProvider`]: the core derives
 /// `VoiceProvider` from it with the capability guard in front.
+///
+/// Each operation's last parameter is a [`Guarded`], which only the core makes, once the
+/// guard has passed: the operations run behind the guard, and code outside the core calls
+/// them through `VoiceProvider`. An operation that calls another (a read-back) passes on
+/// the one it was given.
 ///
 /// Operations whose capability flag is `false` are never called (the guard answers
 /// [`Error::Unsupported`]), so their default bodies are only a safety net. Ids reaching an
@@ -124,62 +153,67 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
     }
 
     /// Fetches one call.
-    async fn get_call(&self, id: &CallId) -> Result<Call>;
+    async fn get_call(&self, id: &CallId, guarded: Guarded) -> Result<Call>;
 
     /// Fetches one page of calls (`query.page_size` is set, within the vendor's bounds; a
     /// number filter written with separators after its `+` is E.164 already).
-    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>;
+    async fn list_calls(&self, query: &CallQuery, guarded: Guarded) -> Result<CallPage>;
 
     /// Places an outbound call: one request, never retried once it may have been sent.
-    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
-        let _ = request;
+    async fn dial(&self, request: &DialRequest, guarded: Guarded) -> Result<DialOutcome> {
+        let _ = (request, guarded);
         Err(Error::unsupported(self.kind(), Operation::Dial))
     }
 
     /// Changes a call's name or metadata.
-    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
-        let _ = (id, update);
+    async fn update_call(
+        &self,
+        id: &CallId,
+        update: &CallUpdate,
+        guarded: Guarded,
+    ) -> Result<Call> {
+        let _ = (id, update, guarded);
         Err(Error::unsupported(self.kind(), Operation::UpdateCall))
     }
 
     /// Fetches a call's transcript; by default from the call (its errors named for
     /// `get_transcript`).
-    async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
-        let call = self.get_call(id).await;
+    async fn get_transcript(&self, id: &CallId, guarded: Guarded) -> Result<Transcript> {
+        let call = self.get_call(id, guarded).await;
         let call = call.map_err(|e| e.for_operation(Operation::GetTranscript))?;
         Ok(call.transcript.unwrap_or_default())
     }
 
     /// Fetches a call's recording; by default from the call (its errors named for
     /// `get_recording`).
-    async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
-        let call = self.get_call(id).await;
+    async fn get_recording(&self, id: &CallId, guarded: Guarded) -> Result<Option<Recording>> {
+        let call = self.get_call(id, guarded).await;
         Ok(call
             .map_err(|e| e.for_operation(Operation::GetRecording))?
             .recording)
     }
 
     /// Hangs up a live call.
-    async fn end_call(&self, id: &CallId) -> Result<()> {
-        let _ = id;
+    async fn end_call(&self, id: &CallId, guarded: Guarded) -> Result<()> {
+        let _ = (id, guarded);
         Err(Error::unsupported(self.kind(), Operation::EndCall))
     }
 
     /// Cancels a scheduled or queued call.
-    async fn cancel_call(&self, id: &CallId) -> Result<()> {
-        let _ = id;
+    async fn cancel_call(&self, id: &CallId, guarded: Guarded) -> Result<()> {
+        let _ = (id, guarded);
         Err(Error::unsupported(self.kind(), Operation::CancelCall))
     }
 
     /// Deletes a call.
-    async fn delete_call(&self, id: &CallId) -> Result<()> {
-        let _ = id;
+    async fn delete_call(&self, id: &CallId, guarded: Guarded) -> Result<()> {
+        let _ = (id, guarded);
         Err(Error::unsupported(self.kind(), Operation::DeleteCall))
     }
 
     /// Adds a note.
-    async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
-        let _ = (id, note);
+    async fn add_note(&self, id: &CallId, note: &NoteInput, guarded: Guarded) -> Result<Call> {
+        let _ = (id, note, guarded);
         Err(Error::unsupported(self.kind(), Operation::AddNote))
     }
 
@@ -189,14 +223,15 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
         id: &CallId,
         note_id: &NoteId,
         update: &NoteUpdate,
+        guarded: Guarded,
     ) -> Result<Call> {
-        let _ = (id, note_id, update);
+        let _ = (id, note_id, update, guarded);
         Err(Error::unsupported(self.kind(), Operation::UpdateNote))
     }
 
     /// Deletes a note.
-    async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
-        let _ = (id, note_id);
+    async fn delete_note(&self, id: &CallId, note_id: &NoteId, guarded: Guarded) -> Result<Call> {
+        let _ = (id, note_id, guarded);
         Err(Error::unsupported(self.kind(), Operation::DeleteNote))
     }
 }
@@ -271,6 +306,8 @@ async fn run<T>(
     result
 }
 
+/// Each operation runs the guard first, and makes the [`Guarded`] the adapter's operation
+/// takes only once it has passed.
 #[async_trait]
 impl<A: Adapter> VoiceProvider for A {
     fn kind(&self) -> ProviderKind {
@@ -284,20 +321,23 @@ impl<A: Adapter> VoiceProvider for A {
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
         guard::call(self, op, id, |c| c.get_call)?;
-        run_operation(self, op, Some(id), Adapter::get_call(self, id)).await
+        let guarded = Guarded(());
+        run_operation(self, op, Some(id), Adapter::get_call(self, id, guarded)).await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         let op = Operation::ListCalls;
         let query = guard::list(self, query)?;
-        run_operation(self, op, None, Adapter::list_calls(self, &query)).await
+        let guarded = Guarded(());
+        run_operation(self, op, None, Adapter::list_calls(self, &query, guarded)).await
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let op = Operation::Dial;
         guard::dial(self, request)?;
+        let guarded = Guarded(());
         let span = span(self, op, None);
-        let dialed = run(self, span.clone(), Adapter::dial(self, request))
+        let dialed = run(self, span.clone(), Adapter::dial(self, request, guarded))
             .await
             .inspect_err(|error| {
                 // Said where only warnings are on (the span is at debug level): a call may
@@ -323,52 +363,64 @@ impl<A: Adapter> VoiceProvider for A {
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
         guard::update(self, id, update)?;
-        run_operation(self, op, Some(id), Adapter::update_call(self, id, update)).await
+        let guarded = Guarded(());
+        let updated = Adapter::update_call(self, id, update, guarded);
+        run_operation(self, op, Some(id), updated).await
     }
 
     async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
         guard::call(self, op, id, |c| c.transcript)?;
-        run_operation(self, op, Some(id), Adapter::get_transcript(self, id)).await
+        let guarded = Guarded(());
+        let transcript = Adapter::get_transcript(self, id, guarded);
+        run_operation(self, op, Some(id), transcript).await
     }
 
     async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let op = Operation::GetRecording;
         guard::call(self, op, id, |c| c.recording)?;
-        run_operation(self, op, Some(id), Adapter::get_recording(self, id)).await
+        let guarded = Guarded(());
+        let recording = Adapter::get_recording(self, id, guarded);
+        run_operation(self, op, Some(id), recording).await
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::EndCall;
         guard::call(self, op, id, |c| c.end_call)?;
-        let ended = Adapter::end_call(self, id);
+        let guarded = Guarded(());
+        let ended = Adapter::end_call(self, id, guarded);
         // A refused end of a call that is there and not over is a conflict (see
         // `unless_already`).
-        let ended = unless_already(self, id, ended, CallStatus::is_terminal, true);
+        let ended = unless_already(self, id, ended, CallStatus::is_terminal, true, guarded);
         run_operation(self, op, Some(id), ended).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::CancelCall;
         guard::call(self, op, id, |c| c.cancel_call)?;
-        let canceled = Adapter::cancel_call(self, id);
+        let guarded = Guarded(());
+        let canceled = Adapter::cancel_call(self, id, guarded);
         // A scheduled call refused as missing keeps the not-found: a wrong path or id reads
         // so too, and a conflict would say it is too late to cancel what still waits.
-        let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled, false);
+        let canceled_already = |s| s == CallStatus::Canceled;
+        let canceled = unless_already(self, id, canceled, canceled_already, false, guarded);
         run_operation(self, op, Some(id), canceled).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::DeleteCall;
         guard::call(self, op, id, |c| c.delete_call)?;
-        run_operation(self, op, Some(id), Adapter::delete_call(self, id)).await
+        let guarded = Guarded(());
+        run_operation(self, op, Some(id), Adapter::delete_call(self, id, guarded)).await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
         guard::call(self, op, id, |c| c.notes)?;
         guard::note_text(self, op, note)?;
-        run_operation(self, op, Some(id), Adapter::add_note(self, id, note)).await
+        let guarded = Guarded(());
+        let added = Adapter::add_note(self, id, note, guarded);
+        run_operation(self, op, Some(id), added).await
     }
 
     async fn update_note(
@@ -380,19 +432,17 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::UpdateNote;
         guard::note(self, op, id, note_id)?;
         guard::note_update(self, op, update)?;
-        run_operation(
-            self,
-            op,
-            Some(id),
-            Adapter::update_note(self, id, note_id, update),
-        )
-        .await
+        let guarded = Guarded(());
+        let updated = Adapter::update_note(self, id, note_id, update, guarded);
+        run_operation(self, op, Some(id), updated).await
     }
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
         guard::note(self, op, id, note_id)?;
-        run_operation(self, op, Some(id), Adapter::delete_note(self, id, note_id)).await
+        let guarded = Guarded(());
+        let deleted = Adapter::delete_note(self, id, note_id, guarded);
+        run_operation(self, op, Some(id), deleted).await
     }
 
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
@@ -418,13 +468,14 @@ impl<A: Adapter> VoiceProvider for A {
 /// with the call's status and the vendor's message: the call is there, and cannot be
 /// ended as it is (live, yet refused; still scheduled). Every vendor's refusal then reads
 /// the same, and an application reading a not-found would stop following a call still
-/// under way.
+/// under way. `guarded` is the request's, passed on to the read.
 async fn unless_already<A: Adapter + ?Sized>(
     adapter: &A,
     id: &CallId,
     request: impl std::future::Future<Output = Result<()>>,
     reached: impl Fn(CallStatus) -> bool,
     refusal_is_conflict: bool,
+    guarded: Guarded,
 ) -> Result<()> {
     let refusal = match request.await {
         Err(
@@ -439,12 +490,12 @@ async fn unless_already<A: Adapter + ?Sized>(
         ) => refusal,
         other => return other,
     };
-    // Read through the adapter itself, past the guard: only where reading a call is one of
-    // its capabilities.
+    // Read through the adapter itself, with the request's proof of the guard (the id is
+    // checked already): only where reading a call is one of its capabilities.
     if !adapter.capabilities().get_call {
         return Err(refusal);
     }
-    match (adapter.get_call(id).await, refusal) {
+    match (adapter.get_call(id, guarded).await, refusal) {
         (Ok(call), _) if reached(call.status) => {
             tracing::debug!(call_status = %call.status, "refused, but the call is there already: done");
             Ok(())
