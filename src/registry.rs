@@ -334,8 +334,9 @@ impl Registry {
     /// provider would refuse alike, no number to call or a `scheduled_for` in the past, is
     /// refused before the first dial, naming no provider: the error's vendor is the first
     /// the route would have tried), a dial missing a
-    /// setting its account needs (an agent, a number), a field of the request its vendor
-    /// takes no value for ([`Error::Unsupported`] of an [`Operation::DialOption`]: it would
+    /// setting its account needs (an agent, a number) or holding a value its vendor cannot
+    /// take (both [`Error::InvalidRequest`] without a status: refused before sending), a
+    /// field of the request its vendor takes no value for ([`Error::Unsupported`] of an [`Operation::DialOption`]: it would
     /// refuse every such dial), and an interrupted dial. A failover route leaves out the
     /// providers whose capabilities do not allow the dial (a scheduled one, where it does
     /// not schedule), unless none do.
@@ -465,13 +466,13 @@ impl Registry {
                 }
                 // An interrupted dial stops the route: its next provider would not dial
                 // either. So does a setup error of ours (a misspelt option, an unset key
-                // variable, an option a dial needs left out), or a field of the request the
-                // provider takes no value for: failing over would hide it behind the next
-                // provider, dial after dial.
+                // variable, an option a dial needs left out), a field of the request the
+                // provider takes no value for, or a value it refuses before sending:
+                // failing over would hide it behind the next provider, dial after dial.
                 Err(error)
                     if error.outcome() == RequestOutcome::NotApplied
                         && index < last
-                        && !route::lacks_an_account_setting(&error)
+                        && !route::refused_before_sending(&error)
                         && !route::refuses_a_field(&error)
                         && !matches!(
                             error,

@@ -1046,6 +1046,29 @@ async fn a_weighted_route_sends_a_scheduled_dial_only_where_it_can_be_scheduled(
     }
 }
 
+/// A failover route whose provider refuses a value of the request before sending it
+/// (HappyRobot takes a maximum duration in whole minutes) ends with that refusal, naming
+/// the provider, nothing dialed: the next provider would take every such dial.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failover_route_ends_on_a_value_its_provider_refuses_before_sending() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
+    );
+    let request = DialRequest::to(TO).with_max_duration_secs(90);
+    let err = registry.dial("out", &request).await.unwrap_err();
+    assert!(
+        matches!(&err.error, Error::InvalidRequest { status: None, .. }),
+        "{err}"
+    );
+    assert_eq!(err.provider_name.as_deref(), Some("hr"), "{err}");
+    assert!(!err.call_may_exist(), "{err}");
+    for kind in [ProviderKind::HappyRobot, ProviderKind::Voicebot] {
+        assert_eq!(accounts.main.dialed_count(kind), 0, "{kind}");
+    }
+}
+
 /// A failover route whose provider takes no value for a field the request sets (Rounded,
 /// dial `metadata`) ends with that refusal, nothing dialed: failing over would send every
 /// such dial to the next provider, the first never dialed. A scheduled dial leaves out a

@@ -180,18 +180,14 @@ impl std::error::Error for RouteError {
 /// a route that may reach several providers takes them from each provider's options.
 const ACCOUNT_FIELDS: [&str; 4] = ["agent_id", "phone_number_id", "from_number", "campaign_id"];
 
-/// Whether `error` is a provider's refusal, before sending, of a dial that lacks one of the
-/// [account fields](ACCOUNT_FIELDS): on a route, where the request may not carry them, the
-/// provider's options lack it, a setup error dialing the next provider would hide.
-pub(crate) fn lacks_an_account_setting(error: &Error) -> bool {
-    match error {
-        Error::InvalidRequest {
-            status: None,
-            details,
-            ..
-        } => (details.iter()).any(|detail| ACCOUNT_FIELDS.contains(&detail.field.as_str())),
-        _ => false,
-    }
+/// Whether `error` is a provider's refusal of a dial before sending it: one that lacks a
+/// setting of the account (one of the [account fields](ACCOUNT_FIELDS), which a route's
+/// request may not carry: the provider's options lack it), or one of its values the
+/// vendor cannot take (HappyRobot's maximum duration in whole minutes, a Retell variable
+/// that is null). It refuses every such dial alike, so dialing the next provider would
+/// hide it, dial after dial, behind a warning.
+pub(crate) fn refused_before_sending(error: &Error) -> bool {
+    matches!(error, Error::InvalidRequest { status: None, .. })
 }
 
 /// Whether `error` is a provider's refusal, before sending, of a field the request sets

@@ -235,6 +235,7 @@ where
 
 /// [`page_stream`]'s pages as the vendor sent them, a call the page before held kept: what
 /// the conformance suite judges a vendor's cursors by (one that overlaps the pages).
+#[cfg(feature = "conformance")]
 pub(crate) fn pages_as_sent<'a, H, P>(
     provider: H,
     query: CallQuery,
