@@ -275,7 +275,10 @@ impl Registry {
     /// # Errors
     ///
     /// Before anything is fetched: [`Error::Unsupported`] as above; [`Error::Config`] for
-    /// an unknown provider; [`Error::InvalidArgument`] for an empty selection, for the
+    /// an unknown provider, or one that cannot be connected (an unset key variable), with
+    /// any options; [`Error::InvalidRequest`] for a query every provider would refuse
+    /// alike (a blank filter, a time range holding no time), with any options;
+    /// [`Error::InvalidArgument`] for an empty selection, for the
     /// `cursor` when the resume cursor was taken from a walk with other filters or another
     /// order or `query` sets a page cursor (a merged walk resumes from its
     /// [`MergedCursor`] only), and for the

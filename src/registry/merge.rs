@@ -825,6 +825,16 @@ impl MergedCalls {
             let why = "which this walk does not select; resume with the providers the walk was started with";
             return Err(place_lost(name, why));
         }
+        // What every provider refuses alike (a blank filter, a time range holding no time)
+        // is the query's fault: refused here, whatever the options, rather than blamed on
+        // the first provider (or on each, and walked as an empty listing, `keep_going`).
+        if let Some((_, provider)) = providers.first() {
+            let walked_query = CallQuery {
+                cursor: None,
+                ..query.clone()
+            };
+            walked_query.validate(provider.kind())?;
+        }
         let mut walked = Vec::new();
         for (name, provider) in providers {
             let caps = provider.capabilities();
@@ -1350,6 +1360,42 @@ pub(crate) mod tests {
         let failure = items[0].as_ref().unwrap_err();
         assert!(failure.error.is_cursor_too_long(), "{failure}");
         assert_eq!(provider.requests.load(Ordering::SeqCst), 1);
+    }
+
+    /// A query every provider would refuse alike (a time range holding no time, a blank
+    /// filter) is refused as the walk is built, whatever its options, nothing asked of any
+    /// vendor: it is not one provider's failure, nor an empty listing.
+    #[tokio::test]
+    async fn a_query_every_provider_refuses_alike_is_refused_before_any_fetch() {
+        use std::sync::atomic::Ordering;
+        let at = DateTime::from_timestamp(1_780_000_000, 0);
+        let queries = [
+            CallQuery {
+                since: at,
+                until: at,
+                ..CallQuery::default()
+            },
+            CallQuery {
+                agent_id: Some(voiceport_core::AgentId::new(" ")),
+                ..CallQuery::default()
+            },
+        ];
+        for query in queries {
+            let (a, b) = (Listing::listing_in(None), Listing::listing_in(None));
+            let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
+                vec![("a".into(), a.clone()), ("b".into(), b.clone())];
+            let options = MergeOptions::default()
+                .keep_going(true)
+                .skip_unsupported(true);
+            let refused = MergedCalls::new(providers, query.clone(), options);
+            let error = refused.err().expect("refused");
+            assert!(
+                matches!(error, Error::InvalidRequest { status: None, .. }),
+                "{query:?}: {error}"
+            );
+            let asked = a.requests.load(Ordering::SeqCst) + b.requests.load(Ordering::SeqCst);
+            assert_eq!(asked, 0, "{query:?}");
+        }
     }
 
     /// A walk resumed when none of a provider's calls was yielded yet leaves out that
