@@ -1388,7 +1388,7 @@ pub(crate) mod tests {
                 .keep_going(true)
                 .skip_unsupported(true);
             let refused = MergedCalls::new(providers, query.clone(), options);
-            let error = refused.err().expect("refused");
+            let error = refused.expect_err("refused");
             assert!(
                 matches!(error, Error::InvalidRequest { status: None, .. }),
                 "{query:?}: {error}"

@@ -116,11 +116,11 @@ pub(super) async fn answer_request(
         Answer::Failed(error) => handler_failed(
             &shared.refusals,
             provider,
-            &vendor_event_of(endpoint.codec, &body),
+            &vendor_event_of(endpoint.codec, &body).await,
             error,
         ),
         Answer::TimedOut => {
-            let vendor_event = vendor_event_of(endpoint.codec, &body);
+            let vendor_event = vendor_event_of(endpoint.codec, &body).await;
             refusal!(shared.refusals, trouble provider, provider_name = %provider, vendor_event = shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
@@ -324,7 +324,7 @@ impl Drop for HandlerRun {
                 }
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
-                    let vendor_event = vendor_event_of(codec, &body);
+                    let vendor_event = vendor_event_of(codec, &body).await;
                     // Its message at debug level only, as above.
                     refusal!(refusals, trouble &provider, provider_name = %provider, vendor_event = shorten(&vendor_event), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
                     tracing::debug!(provider_name = %provider, vendor_event = shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered: its message");

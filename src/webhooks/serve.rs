@@ -449,7 +449,7 @@ async fn admit_and_dispatch(
         Err(error) => handler_failed(
             &shared.refusals,
             &endpoint.name,
-            &vendor_event_of(endpoint.codec, body),
+            &vendor_event_of(endpoint.codec, body).await,
             error,
         ),
     }
@@ -457,10 +457,15 @@ async fn admit_and_dispatch(
 
 /// The vendor's type of the event in `body`, for the log of a failure to handle it: the
 /// event went to the handler, and is decoded again rather than copied aside for every
-/// delivery.
-pub(super) fn vendor_event_of(codec: &dyn Codec, body: &Bytes) -> String {
-    let decoded = voiceport_core::sharing_body(body, || codec.decode_webhook(body));
-    decoded.map(|event| event.vendor_event).unwrap_or_default()
+/// delivery; a large body off the runtime's threads, as it was decoded the first time.
+pub(super) async fn vendor_event_of(codec: &'static dyn Codec, body: &Bytes) -> String {
+    let decode =
+        move |body: &Bytes| voiceport_core::sharing_body(body, || codec.decode_webhook(body));
+    let decoded = decode_off_runtime(codec.kind(), Operation::ParseWebhook, body.clone(), decode);
+    decoded
+        .await
+        .map(|event| event.vendor_event)
+        .unwrap_or_default()
 }
 
 /// A delivery that failed verification: 401, and a warning naming the provider (a
