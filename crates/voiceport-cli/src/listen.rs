@@ -37,6 +37,20 @@ const FORWARD_RECONNECT_PAUSES: [Duration; 3] = [
 /// answer.
 const FORWARD_REPLY_LIMIT: usize = 64 * 1024;
 
+/// The providers of `served` whose webhook table checks nothing (`verify = "none"`).
+fn unverified<'a>(registry: &Registry, served: &'a [String]) -> Vec<&'a str> {
+    let providers = &registry.file().providers;
+    (served.iter())
+        .filter(|name| {
+            let webhook = providers
+                .get(name.as_str())
+                .and_then(|p| p.webhook.as_ref());
+            webhook.is_some_and(|w| w.verify == Some(voiceport::webhooks::Scheme::None))
+        })
+        .map(String::as_str)
+        .collect()
+}
+
 pub(crate) async fn run(
     registry: Registry,
     args: ListenArgs,
@@ -84,6 +98,13 @@ pub(crate) async fn run(
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
     ));
+    // Said here too, not only as the receiver's warning: a log filter (`RUST_LOG=error`)
+    // would hide that one, and nobody should serve unverified deliveries unawares.
+    for name in unverified(&registry, &served) {
+        output::say(&format!(
+            "provider `{name}`: webhook deliveries are NOT verified (verify = \"none\"): anyone who can reach this address can post events"
+        ));
+    }
     let state = Arc::new(Listening {
         forward,
         json,

@@ -3357,6 +3357,53 @@ async fn listen_refuses_a_selection_of_none() {
     }
 }
 
+/// `listen` says on standard error which providers it serves unverified (`verify =
+/// "none"`), whatever the log filter: `RUST_LOG=error` hides the receiver's warning, not
+/// this line. A provider that verifies is not named.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_says_which_providers_it_serves_unverified_whatever_the_log_filter() {
+    let config = private_config(
+        "listen-unverified",
+        "[providers.open]\nkind = \"happyrobot\"\napi_key = \"k\"\n\
+         [providers.open.webhook]\nverify = \"none\"\n\
+         [providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nsecret = \"s-0123456789\"\n",
+    );
+    let child = voiceport_bin()
+        .env("RUST_LOG", "error")
+        .arg("--config")
+        .arg(&config)
+        .args(["listen", "--port", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = KilledOnDrop(child);
+    let said = std::io::BufReader::new(child.0.stderr.take().unwrap());
+    // Up to the line after the address (or the end, should it fail): read before Ctrl-C.
+    let (said, head) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut said = said;
+        let mut head = String::new();
+        for _ in 0..2 {
+            if said.read_line(&mut head).unwrap_or(0) == 0 {
+                break;
+            }
+        }
+        (said, head)
+    })
+    .await
+    .unwrap();
+    let rest = interrupt_and_read(child, said).await;
+    assert!(head.contains("listening on"), "{head}{rest}");
+    assert!(
+        head.contains("provider `open`: webhook deliveries are NOT verified"),
+        "{head}{rest}"
+    );
+    assert!(!format!("{head}{rest}").contains("`support`: webhook deliveries are NOT"));
+}
+
 /// `export --json --format csv` asks for two formats: refused (exit 2) rather than writing
 /// CSV with `--json` silently ignored.
 #[tokio::test(flavor = "multi_thread")]
