@@ -934,10 +934,15 @@ async fn a_request_the_vendor_waits_on_is_answered_with_the_application_reply() 
             .unwrap()
             .starts_with("call_")
     );
-    // The same request again (a vendor's retry) asks again: it is not a duplicate.
+    // The same request again (a vendor's retry) asks again: it is not a duplicate. Its
+    // key tells it is the same request, so that the application can answer as before.
     let (status, again) = post(&url, &headers, body).await;
     assert_eq!((status, again), (StatusCode::OK, text));
-    assert_eq!(answering.await.unwrap().len(), 2);
+    let answered = answering.await.unwrap();
+    assert_eq!(answered.len(), 2);
+    let keys: Vec<_> = answered.iter().map(Delivery::key).collect();
+    assert!(keys[0].is_some(), "{keys:?}");
+    assert_eq!(keys[0], keys[1]);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
-use voiceport_core::webhook::{Deduplicator, Ticket};
+use voiceport_core::webhook::{Deduplicator, EventKey, Ticket};
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
 use voiceport_core::adapter::shorten;
 use voiceport_core::http::vendor_text;
@@ -54,12 +54,15 @@ pub(super) async fn answer_request(
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
     tracing::debug!(provider_name = %provider, vendor_event = shorten(&event.vendor_event), call_id = event.call_id().map(|id| shorten(id.as_str())), "webhook request");
+    // Handed over each time (a retry asks again), but keyed as news is: the application
+    // can tell a retry, or a captured request posted again, and answer it as before.
+    let key = EventKey::of(&provider, &event, &body);
     let delivery = Delivery {
         provider_name: provider,
         provider: endpoint.kind,
         event,
         reply: Some(reply),
-        key: None,
+        key: Some(key),
     };
     let mut run = HandlerRun::start(shared, endpoint, delivery, span, &body, held, None);
     if shared.channel_closed.is_some() {

@@ -27,7 +27,7 @@ pub struct Delivery {
     pub event: CallEvent,
     /// Where the application's answer goes, when the vendor waits for one.
     pub(super) reply: Option<ReplySlot>,
-    /// What identifies the event in the de-duplication window (news only).
+    /// What identifies the event (in the de-duplication window, for news).
     pub(super) key: Option<EventKey>,
 }
 
@@ -171,11 +171,14 @@ impl Delivery {
         self.reply.as_ref().map(|slot| slot.deadline)
     }
 
-    /// What identifies this event however often the vendor delivers it, for news (`None`
-    /// for a request, which is handed over each time). The receiver passes an event on
-    /// once per key while it is in its window; an application that stores events can
-    /// still see one again (delivered, then the vendor's retry after a failure or after the
-    /// window moved on) and tell it by this key. Its text is 64 hexadecimal digits.
+    /// What identifies this event however often the vendor delivers it. The receiver
+    /// passes news on once per key while it is in its window; an application that stores
+    /// events can still see one again (delivered, then the vendor's retry after a failure
+    /// or after the window moved on) and tell it by this key. A request the vendor waits
+    /// on ([`reply`](Self::reply)) is handed over each time it comes, its key the same for
+    /// a retry of it (or a captured one posted again): answer it as before rather than run
+    /// its tools twice. Its text is 64 hexadecimal digits. (`None` only for a delivery an
+    /// application built itself.)
     pub fn key(&self) -> Option<EventKey> {
         self.key
     }

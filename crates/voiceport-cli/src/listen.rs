@@ -260,7 +260,7 @@ impl Listening {
         // Before the forward, which may take seconds: the line's time where the vendor
         // gives none.
         let arrived = chrono::Utc::now();
-        let key = delivery.key();
+        let key = remembered_key(&delivery);
         let before = key
             .map(|key| lock(&self.seen).fate(&key))
             .unwrap_or_default();
@@ -312,7 +312,7 @@ impl Listening {
         let printed = tokio::task::spawn_blocking(move || {
             // Held while the event is written, should this handler be dropped meanwhile.
             let _turn = turn;
-            let key = delivery.key();
+            let key = remembered_key(&delivery);
             if let Some(key) = key
                 && let Some(earlier) = lock(&state.seen).fate(&key).printed
             {
@@ -519,6 +519,13 @@ fn is_loopback(url: &reqwest::Url) -> bool {
             host == "localhost" || host.ends_with(".localhost")
         }
     }
+}
+
+/// The key `listen` remembers an event's forward and printing by: news only. A request
+/// the vendor waits on is forwarded and printed each time it comes: its reply is the
+/// local app's, asked again (with the same `Idempotency-Key`, which tells a retry).
+fn remembered_key(delivery: &Delivery) -> Option<voiceport::webhooks::EventKey> {
+    delivery.key().filter(|_| !delivery.event.expects_reply)
 }
 
 /// Posts the event to the local app; anything but a 2xx in time is a failure the vendor

@@ -2519,6 +2519,12 @@ async fn listen_prints_verified_events_and_forwards_them() {
     assert_eq!(answered.status(), 200);
     let answer: Value = serde_json::from_str(&answered.text().await.unwrap()).unwrap();
     assert_eq!(answer, results);
+    // The same request again (the vendor's retry) is the app's to answer again: posted to
+    // it again, not taken for an event it has had.
+    let again = deliver("webhook_tool_calls_string_arguments").await;
+    assert_eq!(again.status(), 200);
+    let answer: Value = serde_json::from_str(&again.text().await.unwrap()).unwrap();
+    assert_eq!(answer, results);
     // A local app that answers a request without a JSON object leaves it unanswered, and
     // that is said.
     let unanswered = deliver("webhook_tool_calls_object_arguments").await;
@@ -2549,10 +2555,10 @@ async fn listen_prints_verified_events_and_forwards_them() {
         next["event"]["vendor_event"], "status-update",
         "the retried report is printed once"
     );
-    // Both attempts of the report, then the status update and the two tool calls, were
+    // Both attempts of the report, then the status update and the three tool calls, were
     // forwarded before the vendor was answered; the tool calls say they wait on an answer.
     let forwarded = app.received_requests().await.unwrap();
-    assert_eq!(forwarded.len(), 5);
+    assert_eq!(forwarded.len(), 6);
     let sent: Vec<Value> = (forwarded.iter())
         .map(|attempt| serde_json::from_slice(&attempt.body).unwrap())
         .collect();
@@ -2580,7 +2586,7 @@ async fn listen_prints_verified_events_and_forwards_them() {
         Some(voiceport::CallStatus::Completed)
     );
     // The report's two attempts carry one idempotency key, the status update another; a
-    // request, handed over each time, has none.
+    // request one of its own, the same when it comes again (it is handed over each time).
     let key = |i: usize| {
         let value = forwarded[i].headers.get("idempotency-key");
         value.map(|v| v.to_str().unwrap().to_owned())
@@ -2590,7 +2596,10 @@ async fn listen_prints_verified_events_and_forwards_them() {
     assert!(report_key.bytes().all(|b| b.is_ascii_hexdigit()));
     assert_eq!(key(1), Some(report_key.clone()));
     assert!(key(2).is_some_and(|other| other != report_key));
-    assert_eq!((key(3), key(4)), (None, None));
+    let keys: std::collections::BTreeSet<Option<String>> = (0..6).map(key).collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert!(key(3).is_some() && key(5).is_some());
+    assert_eq!(key(3), key(4));
 }
 
 #[tokio::test(flavor = "multi_thread")]
