@@ -391,6 +391,24 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
         MergeOptions::default().resume_from(walk.cursor()),
     );
     assert!(resumed.is_ok(), "{:?}", resumed.err());
+    // A number written with spaces and dashes is the number the guard sends (E.164).
+    let to = |number: &str| CallQuery {
+        to_number: Some(number.into()),
+        ..query()
+    };
+    let walk = (registry.calls(&both, to("+14155550188"), MergeOptions::default())).unwrap();
+    let resumed = registry.calls(
+        &both,
+        to("+1 415-555-0188"),
+        MergeOptions::default().resume_from(walk.cursor()),
+    );
+    assert!(resumed.is_ok(), "{:?}", resumed.err());
+    let other = registry.calls(
+        &both,
+        to("+14155550189"),
+        MergeOptions::default().resume_from(walk.cursor()),
+    );
+    assert!(other.is_err(), "another number is another walk");
     // With its own query (another page size is the cursor's business), the rest comes.
     let rest = walk_all(&registry, &both, oldest_first.clone(), Some(cursor())).await;
     seen.extend(rest.iter().map(|m| m.qualified_id()));

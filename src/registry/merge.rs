@@ -297,12 +297,19 @@ struct WalkedTo {
 /// digest list the same calls in the same order.
 fn query_digest(query: &CallQuery) -> String {
     use sha2::{Digest, Sha256};
-    // Written the same way however it was asked: no sort is newest first, and a list of
-    // statuses or tags is a set.
+    // Written the same way however it was asked: no sort is newest first, a list of
+    // statuses or tags is a set, and a number is compared as the guard sends it (E.164:
+    // `+1 415 555 0187` is `+14155550187`).
+    let e164 = |number: &Option<String>| {
+        let written = number.as_deref();
+        written.map(|n| voiceport_core::adapter::dial_number(n).into_owned())
+    };
     let selecting = CallQuery {
         page_size: None,
         cursor: None,
         sort: Some(query.sort.unwrap_or(SortOrder::Descending)),
+        from_number: e164(&query.from_number),
+        to_number: e164(&query.to_number),
         ..query.clone()
     };
     let mut value = serde_json::to_value(&selecting).unwrap_or_default();
