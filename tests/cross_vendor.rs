@@ -1180,7 +1180,7 @@ fn merged_calls_read_back_whatever_serde_json_s_features() {
 /// reads back as `Unknown`.
 #[test]
 fn events_read_back_whatever_serde_json_s_features() {
-    let mut read_back = 0;
+    let (mut read_back, mut kinds) = (0, std::collections::BTreeSet::new());
     for (kind, codec, file) in every_fixture() {
         let body = std::fs::read(&file).unwrap();
         if codec.detect(&body) != PayloadKind::Webhook {
@@ -1194,8 +1194,11 @@ fn events_read_back_whatever_serde_json_s_features() {
             .unwrap_or_else(|e| panic!("{kind} {}: {e}", file.display()));
         assert_eq!(serde_json::to_string(&back).unwrap(), json, "{kind}");
         read_back += 1;
+        kinds.insert(kind);
     }
     assert!(read_back > 40, "{read_back} events read back");
+    // Every vendor's events, not only those of the vendors with the most fixtures.
+    assert_eq!(kinds.len(), ProviderKind::ALL.len(), "{kinds:?}");
     let newer =
         r#"{"vendor_event": "call.paused", "call_id": "c1", "event": "paused", "since": 3}"#;
     let event: voiceport::CallEvent = serde_json::from_str(newer).unwrap();

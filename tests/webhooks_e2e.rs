@@ -232,6 +232,13 @@ async fn agrees(provider: &dyn VoiceProvider, event_call: &Call, id: &CallId) {
             "lines"
         );
     }
+    // Carried on the call read wherever the vendor's call carries it.
+    let inline_expected = provider.capabilities().inline_transcript;
+    assert_eq!(
+        fetched.transcript.is_some(),
+        inline_expected,
+        "inline transcript"
+    );
     if let Some(inline) = &fetched.transcript {
         assert_eq!(said, inline.utterances.len(), "inline utterances");
     }

@@ -886,10 +886,11 @@ fn secrets_never_show() {
         let signed = v.sign(b"{}", at(1_780_000_000_000));
         let shown = format!("{signed:?}");
         assert!(!shown.contains(SECRET), "{scheme}: {shown}");
-        if let Some(signature) = ["x-signature", "x-retell-signature"]
+        let signature = ["x-signature", "x-retell-signature"]
             .iter()
-            .find_map(|name| signed.get(*name))
-        {
+            .find_map(|name| signed.get(*name));
+        if ["hmac", "retell"].contains(&scheme) {
+            let signature = signature.expect("a signing scheme sends its signature");
             let signature = signature.to_str().unwrap();
             assert!(!shown.contains(signature), "{scheme}: {shown}");
         }

@@ -838,10 +838,15 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../fixtures/vapi/webhook_end_of_call_report_costs_only.json"
         );
-        // The fixtures are the workspace's: a packaged crate has none to read.
-        let Ok(body) = std::fs::read(path) else {
+        // The fixtures are the workspace's: a packaged crate has none to read. In the
+        // workspace, the file must be there (a fixture renamed fails the test).
+        let folder = std::path::Path::new(path)
+            .parent()
+            .filter(|dir| dir.is_dir());
+        if folder.is_none() {
             return;
-        };
+        }
+        let body = std::fs::read(path).expect("the fixture");
         let sent: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let message = &sent["message"];
         assert!(message.get("costBreakdown").is_none());
