@@ -497,11 +497,8 @@ pub trait VoiceProviderExt: VoiceProvider {
         let cutoff = deadline.and_then(|deadline| deadline.checked_add(poll));
         let mut last_status = crate::CallStatus::Unknown;
         let mut failed_in_a_row = 0;
-        let gave_up = |last_status| Error::WaitTimedOut {
-            provider: self.kind(),
-            call_id: id.clone(),
-            last_status,
-            waited: started.elapsed(),
+        let gave_up = |last_status| {
+            Error::wait_timed_out(self.kind(), id.clone(), last_status, started.elapsed())
         };
         // A vendor pacing the looks is followed up to the deadline; with none (no limit),
         // its 429s count as failures, or it could hold the wait for ever.

@@ -125,9 +125,9 @@ impl std::fmt::Debug for ErrorSource {
 /// unexpected), the others with [`Error::invalid_request`], [`Error::conflict`],
 /// [`Error::timeout`], [`Error::transport`], [`Error::interrupted`],
 /// [`Error::unsupported`], [`Error::decode`], [`Error::config`] and
-/// [`Error::invalid_argument`]. The kinds only voiceport's HTTP client and its waits
-/// produce ([`Redirected`](Error::Redirected), [`BodyTooLarge`](Error::BodyTooLarge),
-/// [`AnswerCut`](Error::AnswerCut), [`WaitTimedOut`](Error::WaitTimedOut)) have none.
+/// [`Error::invalid_argument`]; the kinds voiceport's HTTP client and its waits produce
+/// with [`Error::redirected`], [`Error::body_too_large`], [`Error::answer_cut`] and
+/// [`Error::wait_timed_out`] (for an application's test doubles).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -724,6 +724,69 @@ impl Error {
             operation,
             sent,
             source: ErrorSource::new(source),
+        }
+    }
+
+    /// An [`Error::Redirected`]: the vendor answered `status` (a 3xx) pointing to
+    /// `location` (a host and port only: never a path or query, which may carry signatures).
+    pub fn redirected(
+        provider: ProviderKind,
+        operation: Operation,
+        status: u16,
+        location: Option<String>,
+    ) -> Self {
+        Error::Redirected {
+            provider,
+            operation,
+            status,
+            location,
+        }
+    }
+
+    /// An [`Error::BodyTooLarge`]: the answer went past `limit` bytes.
+    pub fn body_too_large(provider: ProviderKind, operation: Operation, limit: usize) -> Self {
+        Error::BodyTooLarge {
+            provider,
+            operation,
+            limit,
+        }
+    }
+
+    /// An [`Error::AnswerCut`]: the vendor answered `status` (a 2xx), then the body broke
+    /// off after `received` bytes, for `source`. Whether the operation only `read` is
+    /// taken from it ([`Operation::is_read`]): a dial's cut answer is a call placed. For a
+    /// test double of a vendor whose answer is lost (an application's "look the call up
+    /// before dialing again" path).
+    pub fn answer_cut(
+        provider: ProviderKind,
+        operation: Operation,
+        status: u16,
+        received: usize,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::AnswerCut {
+            provider,
+            operation,
+            status,
+            received,
+            read: operation.is_read(),
+            source: ErrorSource::new(source),
+        }
+    }
+
+    /// An [`Error::WaitTimedOut`]: the call `call_id` was still `last_status` after
+    /// `waited`.
+    pub fn wait_timed_out(
+        provider: ProviderKind,
+        call_id: CallId,
+        last_status: CallStatus,
+        waited: Duration,
+    ) -> Self {
+        Error::WaitTimedOut {
+            provider,
+            call_id,
+            last_status,
+            waited,
         }
     }
 

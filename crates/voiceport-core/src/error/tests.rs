@@ -543,3 +543,46 @@ fn errors_clone_with_their_cause() {
     let config = Error::config("providers.a.kind", "unknown");
     assert_eq!(config.clone().to_string(), config.to_string());
 }
+
+/// The kinds only voiceport's HTTP client and its waits produce can be built too, for an
+/// application's test doubles, and read as the client's do: a dial whose answer broke off
+/// placed a call, a read whose answer did is worth trying again.
+#[test]
+fn the_client_s_own_kinds_have_constructors_that_classify_as_the_client_s() {
+    let kind = ProviderKind::Vapi;
+    let cut_dial = Error::answer_cut(kind, Operation::Dial, 201, 412, "connection reset");
+    assert!(
+        matches!(cut_dial, Error::AnswerCut { read: false, .. }),
+        "{cut_dial:?}"
+    );
+    assert_eq!(cut_dial.outcome(), RequestOutcome::Applied);
+    assert!(cut_dial.call_may_exist() && !cut_dial.is_retryable());
+    let cut_read = Error::answer_cut(kind, Operation::GetCall, 200, 10, "reset");
+    assert!(matches!(cut_read, Error::AnswerCut { read: true, .. }));
+    assert!(cut_read.is_retryable());
+    let moved = Error::redirected(kind, Operation::ListCalls, 301, Some("api.example".into()));
+    assert!(
+        moved
+            .to_string()
+            .contains("redirected (HTTP 301) to api.example"),
+        "{moved}"
+    );
+    let large = Error::body_too_large(kind, Operation::ListCalls, 1 << 20);
+    assert!(matches!(
+        large,
+        Error::BodyTooLarge {
+            limit: 1_048_576,
+            ..
+        }
+    ));
+    let waited = Error::wait_timed_out(
+        kind,
+        CallId::new("c-1"),
+        CallStatus::InProgress,
+        Duration::from_secs(90),
+    );
+    assert_eq!(
+        waited.to_string(),
+        "vapi wait_until_ended: call c-1 is still in_progress after 90.0s"
+    );
+}

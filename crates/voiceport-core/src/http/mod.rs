@@ -487,12 +487,13 @@ impl HttpClient {
         );
         if status.is_redirection() {
             // Not followed, and its body is not read: only where it pointed is reported.
-            return Err(Error::Redirected {
+            let location = redirect_host(url, &headers, masks);
+            return Err(Error::redirected(
                 provider,
                 operation,
-                status: status.as_u16(),
-                location: redirect_host(url, &headers, masks),
-            });
+                status.as_u16(),
+                location,
+            ));
         }
         if status.is_success() {
             let limit = inner.settings.max_body_bytes;
@@ -635,11 +636,7 @@ async fn read_capped(
     status: StatusCode,
     read: bool,
 ) -> Result<Vec<u8>> {
-    let too_large = || Error::BodyTooLarge {
-        provider,
-        operation,
-        limit,
-    };
+    let too_large = || Error::body_too_large(provider, operation, limit);
     // A body announced over the cap is refused before a byte of it is read.
     let announced = response.content_length().unwrap_or(0);
     if announced > limit as u64 {
