@@ -44,6 +44,15 @@ fn an_unknown_provider_lists_the_configured_ones() {
     let error = error_text(registry.resolve("billing:abc"));
     assert!(error.contains("names provider `billing`"), "{error}");
     names_only(&error);
+    // `all` among names is said for what it is.
+    let walk = registry.calls(
+        &Selection::parse("sales,all"),
+        CallQuery::default(),
+        MergeOptions::default(),
+    );
+    let error = error_text(walk);
+    assert!(error.contains("`all` selects every provider"), "{error}");
+    names_only(&error);
     // What follows the `:` is not quoted: a key pasted there by mistake stays unsaid.
     let error = error_text(registry.resolve("billing:sk-live-4f9a2c7e1b"));
     assert!(!error.contains("sk-live-4f9a2c7e1b"), "{error}");
