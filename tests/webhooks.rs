@@ -565,6 +565,65 @@ async fn deliver_to_voice(base: &str, body: Vec<u8>) -> StatusCode {
     post(&format!("{base}/voice"), &headers, body).await.0
 }
 
+/// Two providers of one Retell account verify with its key, so each passes the other's
+/// deliveries: one posted to both (a captured delivery replayed to the other URL) is one
+/// event, handed over once, under the name it came to first. Each provider's own events
+/// come under its name.
+#[tokio::test]
+async fn a_delivery_posted_to_two_providers_of_one_retell_account_is_handed_over_once() {
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.renewals]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n\
+         [providers.renewals.webhook]\n\
+         [providers.winback]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n\
+         [providers.winback.webhook]\n"
+    ))
+    .unwrap();
+    let (router, mut events) = Receiver::builder(&registry).channel(16).unwrap();
+    let base = serve(router).await;
+    let ended = |call_id: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "event": "call_ended",
+            "call": {"call_id": call_id, "call_status": "ended",
+                     "disconnection_reason": "user_hangup"},
+        }))
+        .unwrap()
+    };
+    let post_to = |name: &'static str, body: Vec<u8>| {
+        let headers = signed_for(
+            ProviderKind::Retell,
+            "",
+            Some(RETELL_KEY),
+            &body,
+            Utc::now(),
+        );
+        let url = format!("{base}/{name}");
+        async move { post(&url, &headers, body).await.0 }
+    };
+    let body = ended("call_7d2e9f0a1b3c");
+    assert_eq!(
+        post_to("renewals", body.clone()).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(post_to("winback", body).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        post_to("winback", ended("call_0c1d2e3f4a5b")).await,
+        StatusCode::NO_CONTENT
+    );
+    let first = next(&mut events).await;
+    let second = next(&mut events).await;
+    assert_eq!(first.provider_name, "renewals");
+    assert_eq!(
+        first.event.call_id().map(|id| id.as_str()),
+        Some("call_7d2e9f0a1b3c")
+    );
+    assert_eq!(second.provider_name, "winback");
+    assert_eq!(
+        second.event.call_id().map(|id| id.as_str()),
+        Some("call_0c1d2e3f4a5b")
+    );
+    assert!(events.try_recv().is_err(), "the replay was handed over");
+}
+
 /// Retell transfer events are told apart by destination: two transfers of one call both
 /// arrive, and a redelivery of the first (re-serialized) does not.
 #[tokio::test]

@@ -56,7 +56,7 @@ pub(super) async fn answer_request(
     tracing::debug!(provider_name = %provider, vendor_event = shorten(&event.vendor_event), call_id = event.call_id().map(|id| shorten(id.as_str())), "webhook request");
     // Handed over each time (a retry asks again), but keyed as news is: the application
     // can tell a retry, or a captured request posted again, and answer it as before.
-    let key = EventKey::of(&provider, &event, &body);
+    let key = EventKey::of(&endpoint.window_name, &event, &body);
     let delivery = Delivery {
         provider_name: provider,
         provider: endpoint.kind,

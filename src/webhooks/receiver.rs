@@ -358,7 +358,20 @@ impl ReceiverBuilder<'_> {
                 Some(table) => table.reply_timeout(&config.field_name("webhook"))?,
                 None => None,
             };
-            let window = Arc::new(Mutex::new(self.window_for(&verifier)));
+            // A delivery one provider's check passes, another's passes too where they
+            // share the secret (two providers of one Retell account): a delivery posted to
+            // both (a replay to the other URL) is one event, handed over once. They share
+            // the first one's window, and key their events under its name.
+            let sharing = (endpoints.values()).find(|other: &&Endpoint| {
+                other.kind == config.kind && other.verifier.shares_secret_with(&verifier)
+            });
+            let (window, window_name) = match sharing {
+                Some(other) => (Arc::clone(&other.window), Arc::clone(&other.window_name)),
+                None => (
+                    Arc::new(Mutex::new(self.window_for(&verifier))),
+                    Arc::from(name.as_str()),
+                ),
+            };
             let secret_mask = config.webhook.as_ref().and_then(WebhookConfig::secret_mask);
             endpoints.insert(
                 name.clone(),
@@ -369,6 +382,7 @@ impl ReceiverBuilder<'_> {
                     verifier,
                     reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
                     window,
+                    window_name,
                     unverified: Arc::new(Semaphore::new(self.budget_kib(self.unverified_budget))),
                     secret_mask,
                 },
@@ -453,7 +467,7 @@ impl ReceiverBuilder<'_> {
                     .iter()
                     .all(|e| e.verifier.scheme() == Scheme::Retell);
                 if retell {
-                    tracing::info!(provider_name = %name, other = %other, "two providers verify webhooks with the same Retell key: each passes the other's deliveries (Retell signs with the account's key)");
+                    tracing::info!(provider_name = %name, other = %other, "two providers verify webhooks with the same Retell key: each passes the other's deliveries (Retell signs with the account's key), and a delivery posted to both is handed over once");
                 } else {
                     tracing::warn!(provider_name = %name, other = %other, "two providers verify webhooks with the same secret: a delivery made for one can be made to pass the other's check; give each its own");
                 }

@@ -34,8 +34,12 @@ pub(super) struct Endpoint {
     /// How long its requests wait for the application's answer, short of the vendor's
     /// fixed limits.
     pub(super) reply_timeout: Duration,
-    /// Its de-duplication window (shared with the handlers that outlive their request).
+    /// Its de-duplication window (shared with the handlers that outlive their request, and
+    /// with the providers of its vendor that verify with its secret).
     pub(super) window: Arc<Mutex<Deduplicator>>,
+    /// The name its events are keyed under in that window: its own, or that of the first
+    /// provider (by name) sharing it.
+    pub(super) window_name: Arc<str>,
     /// The KiB that its bodies not yet verified and decoded may still take (and, where it
     /// verifies nothing, its bodies being handled too).
     pub(super) unverified: Arc<Semaphore>,
@@ -369,7 +373,7 @@ async fn admit_and_dispatch(
     span: &tracing::Span,
 ) -> Response {
     let entered = span.enter();
-    let key = EventKey::of(&provider, &event, body);
+    let key = EventKey::of(&endpoint.window_name, &event, body);
     // The window's lock is let go before anything is logged (a subscriber may block).
     let (admission, swept) = {
         let mut window = lock(&endpoint.window);
