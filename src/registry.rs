@@ -276,9 +276,9 @@ impl Registry {
     ///
     /// Before anything is fetched: [`Error::Unsupported`] as above; [`Error::Config`] for
     /// an unknown provider, or one that cannot be connected (an unset key variable), with
-    /// any options; [`Error::InvalidRequest`] for a query every provider would refuse
-    /// alike (a blank filter, a time range holding no time), with any options;
-    /// [`Error::InvalidArgument`] for an empty selection, for the
+    /// any options; [`Error::InvalidArgument`] of the `query` for one every provider
+    /// would refuse alike (a blank filter, a time range holding no time), with any
+    /// options; [`Error::InvalidArgument`] for an empty selection, for the
     /// `cursor` when the resume cursor was taken from a walk with other filters or another
     /// order or `query` sets a page cursor (a merged walk resumes from its
     /// [`MergedCursor`] only), and for the
@@ -303,6 +303,13 @@ impl Registry {
         }
         let mut names: Vec<String> = match selection {
             Selection::All => self.names().map(str::to_owned).collect(),
+            // No provider is named `all` (the name is refused): `sales,all` meant something.
+            Selection::Named(names) if names.iter().any(|name| name == "all") => {
+                return Err(Error::invalid_argument(
+                    "selection",
+                    "`all` selects every provider and names none: give it alone, or the names",
+                ));
+            }
             Selection::Named(names) => names.clone(),
         };
         // A provider named twice is walked once: its calls would come twice otherwise.

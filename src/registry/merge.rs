@@ -253,7 +253,7 @@ impl From<ProviderError> for Error {
 /// none of whose calls was yielded yet has no such call: the cursor keeps where the whole
 /// walk stood (the creation time of the last call it yielded, and that call's provider),
 /// and that provider's calls placed since, ahead of it in the merged order, are left out
-/// alike.
+/// alike, until one of its calls is yielded (a walk stopped again before then keeps it).
 /// It does not hold for offset and page-number cursors (HappyRobot's, and Rounded's with
 /// `paging = "page"` in its options) listed newest first: each call placed since shifts
 /// the calls by one, so the first calls of the resumed page come again (a walk that is not
@@ -263,7 +263,9 @@ impl From<ProviderError> for Error {
 /// time it started) to keep new calls out of it. The walk's page size goes with it: a
 /// resumed walk reads pages of the size it was started with, whatever the query says (a
 /// page number means other calls at another size). A provider that failed resumes at the
-/// page that failed, but one whose cursors came round (the same calls under new cursors),
+/// page that failed (its first page: its calls come then, newer ones among them out of the
+/// merged order, as none of them was yielded), but one whose cursors came round (the same
+/// calls under new cursors),
 /// which is done: resumed, it would give them again. Its filters and sort go with it too, as a digest: a walk resumed with
 /// others is refused ([`Error::InvalidArgument`] of the `cursor`), as its positions would
 /// skip and repeat calls of another listing; so is one resumed with a provider it was not
@@ -341,6 +343,11 @@ struct Position {
     /// no longer on the first page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     time: Option<DateTime<Utc>>,
+    /// None of this provider's calls was yielded yet, though its first page was read:
+    /// where the walk stood then. Its calls ahead of that point in the merged order were
+    /// placed since, and a resumed walk leaves them out (see [`MergedCursor`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    placed_after: Option<WalkedTo>,
     /// Every call of this provider was yielded.
     #[serde(default, skip_serializing_if = "is_false")]
     done: bool,
@@ -367,6 +374,7 @@ impl Position {
     fn holds_a_place(&self) -> bool {
         let unbegun = Position {
             kind: self.kind,
+            placed_after: self.placed_after.clone(),
             ..Position::default()
         };
         !self.done && *self != unbegun
@@ -495,9 +503,11 @@ struct Lane {
     /// stopped after is looked for on the next page too.
     searching: Option<CallId>,
     /// A resumed walk had yielded none of this provider's calls: those ahead of where the
-    /// walk stood in the merged order were placed since, and are left out (until a page
-    /// holds a call that is not).
+    /// walk stood in the merged order were placed since, and are left out, until one of
+    /// the provider's calls is yielded.
     unbegun_past: Option<WalkedTo>,
+    /// One of its calls was yielded by this walk.
+    yielded: bool,
     /// Every page cursor this lane was given, to stop a vendor whose cursors go round
     /// (as digests: a fixed size each, however long the vendor's cursors).
     seen: SeenCursors,
@@ -606,6 +616,7 @@ impl Lane {
                         skip: fetch.skip,
                         after: fetch.after,
                         time: self.last_time,
+                        placed_after: self.unbegun_past.clone(),
                         done: false,
                         last: self.last_page,
                         kind: None,
@@ -688,20 +699,17 @@ impl Lane {
     /// as were yielded.
     fn resumed_past(&mut self, fetch: &Fetch, page: &CallPage) -> usize {
         let descending = self.query.sort != Some(SortOrder::Ascending);
-        if let Some(stood) = self.unbegun_past.take() {
+        if let Some(stood) = &self.unbegun_past {
             // Ahead of the walk's last call: newer (older, oldest first), or as old and
-            // from a provider the tie puts first.
+            // from a provider the tie puts first. (A call without a time ends the run:
+            // its place cannot be told.)
             let ahead = |at: DateTime<Utc>| match at.cmp(&stood.time) {
                 Ordering::Equal => self.name < stood.provider,
                 newer => (newer == Ordering::Greater) == descending,
             };
-            let placed_since = (page.calls.iter())
+            return (page.calls.iter())
                 .take_while(|call| call.created_at.is_some_and(ahead))
                 .count();
-            if placed_since == page.calls.len() && page.next.is_some() {
-                self.unbegun_past = Some(stood);
-            }
-            return placed_since;
         }
         let Some(after) = &fetch.after else {
             return fetch.skip;
@@ -728,8 +736,14 @@ impl Lane {
     }
 
     /// Where the lane stands, with its vendor when that is a place in it or its end.
-    fn position(&self) -> Position {
+    /// Where the lane stands, with its vendor when that is a place in it or its end; and,
+    /// when none of its calls was yielded yet (though it did not fail), where the walk
+    /// stands (`walked_to`), ahead of which its calls are placed since.
+    fn position(&self, walked_to: Option<&WalkedTo>) -> Position {
         let mut position = self.place();
+        if self.failed_at.is_none() && !self.yielded && !position.done {
+            position.placed_after = walked_to.cloned().or_else(|| self.unbegun_past.clone());
+        }
         if position.is_walked() {
             position.kind = Some(self.provider.kind());
         }
@@ -757,9 +771,8 @@ impl Lane {
                 skip: fetch.skip,
                 after: fetch.after.clone(),
                 time: self.last_time,
-                done: false,
                 last: self.last_page,
-                kind: None,
+                ..Position::default()
             };
         }
         // This page yielded whole, the next not yet asked for: resumed at its start.
@@ -780,9 +793,8 @@ impl Lane {
             // Only the first page moves as calls are placed (see `MergedCursor`).
             after: self.last_taken.clone().filter(|_| self.page.is_none()),
             time: self.last_time,
-            done: false,
             last: self.last_page,
-            kind: None,
+            ..Position::default()
         }
     }
 }
@@ -833,14 +845,19 @@ impl MergedCalls {
             return Err(place_lost(name, why));
         }
         // What every provider refuses alike (a blank filter, a time range holding no time)
-        // is the query's fault: refused here, whatever the options, rather than blamed on
-        // the first provider (or on each, and walked as an empty listing, `keep_going`).
+        // is the query's fault: refused here, as the query's, whatever the options, rather
+        // than blamed on the first provider (or on each, and walked as an empty listing,
+        // `keep_going`). The check names no vendor; its refusal is said as the query's.
         if let Some((_, provider)) = providers.first() {
             let walked_query = CallQuery {
                 cursor: None,
                 ..query.clone()
             };
-            walked_query.validate(provider.kind())?;
+            if let Err(Error::InvalidRequest { message, .. }) =
+                walked_query.validate(provider.kind())
+            {
+                return Err(Error::invalid_argument("query", message));
+            }
         }
         let mut walked = Vec::new();
         for (name, provider) in providers {
@@ -928,10 +945,8 @@ impl MergedCalls {
                 done: position.done,
                 last_time: position.time,
                 searching: None,
-                // Begun or not, by the cursor; a walk not resumed has no `walked_to`.
-                unbegun_past: (!position.is_walked())
-                    .then(|| resume.walked_to.clone())
-                    .flatten(),
+                unbegun_past: position.placed_after.clone(),
+                yielded: false,
                 seen: SeenCursors::starting_at(position.page.as_ref()),
                 failed_at: None,
                 cycle: None,
@@ -963,7 +978,7 @@ impl MergedCalls {
             positions: self
                 .lanes
                 .iter()
-                .map(|lane| (lane.name.clone(), lane.position()))
+                .map(|lane| (lane.name.clone(), lane.position(self.walked_to.as_ref())))
                 .collect(),
             page_size: self.page_size,
             query: Some(self.query.clone()),
@@ -1068,6 +1083,7 @@ impl Stream for MergedCalls {
         };
         lane.taken += 1;
         lane.last_taken = Some(call.id.clone());
+        (lane.yielded, lane.unbegun_past) = (true, None);
         lane.fetch_ahead_past_half();
         if let Some(time) = call.created_at {
             lane.last_time = Some(time);
@@ -1397,9 +1413,10 @@ pub(crate) mod tests {
             let refused = MergedCalls::new(providers, query.clone(), options);
             let error = refused.expect_err("refused");
             assert!(
-                matches!(error, Error::InvalidRequest { status: None, .. }),
+                matches!(&error, Error::InvalidArgument { argument, .. } if argument == "query"),
                 "{query:?}: {error}"
             );
+            assert!(error.provider().is_none(), "{error}");
             let asked = a.requests.load(Ordering::SeqCst) + b.requests.load(Ordering::SeqCst);
             assert_eq!(asked, 0, "{query:?}");
         }
@@ -1412,31 +1429,7 @@ pub(crate) mod tests {
     /// to come to are all yielded, a call as old from a provider after it among them.
     #[tokio::test]
     async fn a_resumed_walk_leaves_out_calls_placed_since_on_a_provider_it_had_not_begun() {
-        // Pages of `(id, minute)`, newest first; each request gets the next page, the last
-        // one with no next cursor.
-        let listing = |pages: Vec<Vec<(&'static str, i64)>>| {
-            let count = pages.len();
-            Listing::new(move |n| {
-                let calls = (pages.get(n - 1).into_iter().flatten())
-                    .map(|(id, minute)| {
-                        let mut call = Call::new(CallId::new(*id), ProviderKind::Retell);
-                        call.created_at = DateTime::from_timestamp(1_780_000_000 + minute * 60, 0);
-                        call
-                    })
-                    .collect();
-                let next = (n < count).then(|| PageCursor::Token {
-                    token: format!("page-{}", n + 1),
-                });
-                CallPage::new(calls, next, None)
-            })
-        };
-        let walk = |lanes: Vec<(&str, Arc<Listing>)>, cursor: Option<MergedCursor>| {
-            let providers = (lanes.into_iter())
-                .map(|(name, provider)| (name.to_owned(), provider as Arc<dyn VoiceProvider>))
-                .collect();
-            let options = MergeOptions::default().resume_from(cursor);
-            MergedCalls::new(providers, CallQuery::default(), options).unwrap()
-        };
+        let (listing, walk) = (timed_listing, merged_from);
         let a = || listing(vec![vec![("a100", 100), ("a99", 99), ("a98", 98)]]);
         let mut first = walk(
             vec![
@@ -1472,6 +1465,131 @@ pub(crate) mod tests {
         let rest: Vec<MergedCall> = resumed.try_collect().await.unwrap();
         let rest: Vec<String> = rest.iter().map(|m| m.call.id.to_string()).collect();
         assert_eq!(rest, ["b99", "a98", "b50", "o10"]);
+    }
+
+    /// A provider whose pages are `(id, minute)` pairs, newest first: each request gets
+    /// the next page, the last one with no next cursor.
+    fn timed_listing(pages: Vec<Vec<(&'static str, i64)>>) -> Arc<Listing> {
+        let count = pages.len();
+        Listing::new(move |n| {
+            let calls = (pages.get(n - 1).into_iter().flatten())
+                .map(|(id, minute)| {
+                    let mut call = Call::new(CallId::new(*id), ProviderKind::Retell);
+                    call.created_at = DateTime::from_timestamp(1_780_000_000 + minute * 60, 0);
+                    call
+                })
+                .collect();
+            let next = (n < count).then(|| PageCursor::Token {
+                token: format!("page-{}", n + 1),
+            });
+            CallPage::new(calls, next, None)
+        })
+    }
+
+    /// A merged walk of `lanes` (by name), from `cursor` if given, with no filter.
+    fn merged_from(lanes: Vec<(&str, Arc<Listing>)>, cursor: Option<MergedCursor>) -> MergedCalls {
+        let lanes = (lanes.into_iter())
+            .map(|(name, provider)| (name, provider as Arc<dyn VoiceProvider>))
+            .collect();
+        merged_with(lanes, cursor, MergeOptions::default())
+    }
+
+    fn merged_with(
+        lanes: Vec<(&str, Arc<dyn VoiceProvider>)>,
+        cursor: Option<MergedCursor>,
+        options: MergeOptions,
+    ) -> MergedCalls {
+        let providers = (lanes.into_iter())
+            .map(|(name, provider)| (name.to_owned(), provider))
+            .collect();
+        let options = options.resume_from(cursor);
+        MergedCalls::new(providers, CallQuery::default(), options).unwrap()
+    }
+
+    /// The ids of the next `n` calls of `walk`.
+    async fn take_ids(walk: &mut MergedCalls, n: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            ids.push(walk.try_next().await.unwrap().unwrap().call.id.to_string());
+        }
+        ids
+    }
+
+    /// The cursor of `walk`, as text and back, as a CLI keeps it.
+    fn cursor_of(walk: &MergedCalls) -> MergedCursor {
+        MergedCursor::from_token(&walk.cursor().to_token()).unwrap()
+    }
+
+    /// A walk stopped twice while a provider has yielded nothing keeps leaving out its
+    /// calls placed since: the second cursor says where the walk stood too.
+    #[tokio::test]
+    async fn a_walk_stopped_twice_before_a_provider_yields_keeps_leaving_out_its_new_calls() {
+        let a = || {
+            timed_listing(vec![vec![
+                ("a100", 100),
+                ("a99", 99),
+                ("a98", 98),
+                ("a97", 97),
+            ]])
+        };
+        let mut first = merged_from(
+            vec![("a", a()), ("b", timed_listing(vec![vec![("b50", 50)]]))],
+            None,
+        );
+        assert_eq!(take_ids(&mut first, 2).await, ["a100", "a99"]);
+        let cursor = cursor_of(&first);
+        drop(first);
+        let b = timed_listing(vec![vec![("b300", 300), ("b50", 50)]]);
+        let mut second = merged_from(vec![("a", a()), ("b", b)], Some(cursor));
+        assert_eq!(take_ids(&mut second, 1).await, ["a98"]);
+        let cursor = cursor_of(&second);
+        drop(second);
+        let b = timed_listing(vec![vec![("b400", 400), ("b300", 300), ("b50", 50)]]);
+        let third = merged_from(vec![("a", a()), ("b", b)], Some(cursor));
+        let rest: Vec<MergedCall> = third.try_collect().await.unwrap();
+        let rest: Vec<String> = rest.iter().map(|m| m.call.id.to_string()).collect();
+        assert_eq!(rest, ["a97", "b50"]);
+    }
+
+    /// A provider whose first page failed (the walk going on without it) yielded none of
+    /// its calls, and none of them is taken for placed since: resumed, it gives them all,
+    /// the newer ones out of the merged order.
+    #[tokio::test]
+    async fn a_provider_that_failed_its_first_page_gives_every_call_when_resumed() {
+        #[derive(Debug)]
+        struct Broken;
+        #[async_trait::async_trait]
+        impl VoiceProvider for Broken {
+            fn kind(&self) -> ProviderKind {
+                ProviderKind::Retell
+            }
+            fn capabilities(&self) -> Capabilities {
+                Capabilities {
+                    list_calls: true,
+                    listing_order: Some(SortOrder::Descending),
+                    ..Capabilities::default()
+                }
+            }
+            async fn get_call(&self, _id: &CallId) -> Result<Call> {
+                Err(Error::unsupported(self.kind(), Operation::GetCall))
+            }
+            async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
+                Err(broken("connection reset by peer"))
+            }
+        }
+        let a = || timed_listing(vec![vec![("a100", 100), ("a99", 99), ("a98", 98)]]);
+        let keep_going = MergeOptions::default().keep_going(true);
+        let lanes: Vec<(&str, Arc<dyn VoiceProvider>)> = vec![("a", a()), ("b", Arc::new(Broken))];
+        let mut first = merged_with(lanes, None, keep_going.clone());
+        assert_eq!(take_ids(&mut first, 2).await, ["a100", "a99"]);
+        assert_eq!(first.failures().len(), 1);
+        let cursor = cursor_of(&first);
+        drop(first);
+        let b = timed_listing(vec![vec![("b150", 150), ("b50", 50)]]);
+        let resumed = merged_from(vec![("a", a()), ("b", b)], Some(cursor));
+        let rest: Vec<MergedCall> = resumed.try_collect().await.unwrap();
+        let rest: Vec<String> = rest.iter().map(|m| m.call.id.to_string()).collect();
+        assert_eq!(rest, ["b150", "a98", "b50"]);
     }
 
     /// A merged walk asks a vendor for its next page once more than half of the page being

@@ -52,7 +52,6 @@ fn an_unknown_provider_lists_the_configured_ones() {
     );
     let error = error_text(walk);
     assert!(error.contains("`all` selects every provider"), "{error}");
-    names_only(&error);
     // What follows the `:` is not quoted: a key pasted there by mistake stays unsaid.
     let error = error_text(registry.resolve("billing:sk-live-4f9a2c7e1b"));
     assert!(!error.contains("sk-live-4f9a2c7e1b"), "{error}");

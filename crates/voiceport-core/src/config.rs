@@ -767,17 +767,9 @@ impl ProvidersFile {
     /// # Ok::<(), voiceport::Error>(())
     /// ```
     pub fn unknown_provider(&self, name: &str) -> Error {
-        // `all` among names (`sales,all`): no provider is so named (the name is refused),
-        // and what was meant is said.
-        let why = match name {
-            "all" => {
-                "`all` selects every provider and is no provider's name: give it alone, or the names"
-            }
-            _ => "no such provider",
-        };
         Error::config(
             format!("providers.{}", name.escape_debug()),
-            format!("{why}; {}", self.names_listed()),
+            format!("no such provider; {}", self.names_listed()),
         )
     }
 

@@ -333,7 +333,9 @@ struct Walk<H> {
 /// bytes per cursor, whatever its length, so a vendor's huge cursors cost the walk
 /// nothing they could grow. It also knows the calls of the last sixteen pages read (a
 /// 16-byte digest each), to stop a vendor that answers the same page, or goes round a few,
-/// under cursors that are each new ([`read_page`](Self::read_page)).
+/// under cursors that are each new ([`read_page`](Self::read_page)), and the ids of the
+/// last page's calls, which a page shifted by calls placed meanwhile begins with again
+/// ([`drop_repeated`](Self::drop_repeated)).
 #[derive(Debug, Clone, Default)]
 pub struct SeenCursors {
     digests: HashSet<[u8; 32]>,
@@ -445,18 +447,23 @@ impl SeenCursors {
         Err(Error::cursor_cycle(provider, message))
     }
 
-    /// Drops from `calls`, those of a page just read, the calls the page before it held,
-    /// and keeps this page's for the next: how many it dropped. A listing paged by offset
-    /// or page number, newest first, shifts by one with each call placed between two
-    /// requests, so the next page begins with the last calls of this one again; a walk
-    /// yields each call once all the same. (A call deleted between two requests shifts it
-    /// the other way: the call that moved onto the page already read is not seen.)
+    /// Drops from the start of `calls`, those of a page just read, the calls the page
+    /// before it held, and keeps this page's for the next: how many it dropped. A listing
+    /// paged by offset or page number, newest first, shifts by one with each call placed
+    /// between two requests, so the next page begins with the last calls of this one
+    /// again; a walk yields each call once all the same. Only the page's start is looked
+    /// at: a call repeated further on is no shift, and stays (a walk resumed at this page
+    /// skips as many calls from its start as were dropped and yielded). A call deleted
+    /// between two requests shifts the listing the other way: the call that moved onto the
+    /// page already read is not seen.
     pub fn drop_repeated(&mut self, calls: &mut Vec<Call>) -> usize {
-        let before = calls.len();
         let this_page = calls.iter().map(|call| call.id.clone()).collect();
         let last = std::mem::replace(&mut self.last_page_calls, this_page);
-        calls.retain(|call| !last.contains(&call.id));
-        before - calls.len()
+        let repeated = (calls.iter())
+            .take_while(|call| last.contains(&call.id))
+            .count();
+        calls.drain(..repeated);
+        repeated
     }
 
     /// How many cursors are recorded.
@@ -471,7 +478,8 @@ impl SeenCursors {
 }
 
 /// A lazy stream of calls across all pages. Memory is bounded by one page, plus the
-/// 32-byte digest of each cursor followed (to stop a vendor whose cursors go round).
+/// 32-byte digest of each cursor followed (to stop a vendor whose cursors go round) and
+/// the ids of the page before (whose calls a shifted page repeats).
 /// Time is not: where a filter is applied client-side, pages that hold no match yield
 /// nothing, and the stream reads on until one does or the vendor names no next page (an
 /// account of many calls, few matching; a vendor that never ends answers new calls for
@@ -505,6 +513,30 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only the calls a page begins with that the page before held are dropped (an
+    /// offset listing shifted by calls placed meanwhile): one repeated further on stays,
+    /// so that how many were dropped is where the page's calls yielded begin.
+    #[test]
+    fn only_a_page_s_leading_repeats_are_dropped() {
+        let calls = |ids: &[&str]| -> Vec<Call> {
+            let call = |id: &&str| Call::new(CallId::new(*id), ProviderKind::HappyRobot);
+            ids.iter().map(call).collect()
+        };
+        let ids = |calls: &[Call]| -> Vec<String> {
+            calls.iter().map(|call| call.id.to_string()).collect()
+        };
+        let mut seen = SeenCursors::default();
+        let mut first = calls(&["e", "d", "c"]);
+        assert_eq!(seen.drop_repeated(&mut first), 0);
+        let mut second = calls(&["d", "c", "b", "e"]);
+        assert_eq!(seen.drop_repeated(&mut second), 2);
+        assert_eq!(ids(&second), ["b", "e"]);
+        // Compared with the page before as it came, its dropped calls included.
+        let mut third = calls(&["e", "a"]);
+        assert_eq!(seen.drop_repeated(&mut third), 1);
+        assert_eq!(ids(&third), ["a"]);
+    }
 
     #[test]
     fn cursor_round_trips_through_serde_and_token() {
