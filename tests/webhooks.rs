@@ -1519,6 +1519,17 @@ async fn a_request_waits_as_long_as_its_vendor_does() {
         assistant_times,
     );
     waits("call_inbound", Duration::from_secs(10), inbound_times);
+    // Keys: the requests naming a call have one; Retell's inbound webhook, which names
+    // none (its agent and two numbers, alike for another call between them), has none.
+    let seen = seen.lock().unwrap();
+    let key_of = |vendor_event: &str| {
+        let found = seen
+            .iter()
+            .find(|(d, _)| d.event.vendor_event == vendor_event);
+        found.expect(vendor_event).0.key()
+    };
+    assert!(key_of("tool-calls").is_some());
+    assert!(key_of("call_inbound").is_none());
 }
 
 /// The vendor is answered as soon as the application replies: a handler that goes on

@@ -55,14 +55,17 @@ pub(super) async fn answer_request(
     let (reply, mut answer) = ReplySlot::new(deadline);
     tracing::debug!(provider_name = %provider, vendor_event = shorten(&event.vendor_event), call_id = event.call_id().map(|id| shorten(id.as_str())), "webhook request");
     // Handed over each time (a retry asks again), but keyed as news is: the application
-    // can tell a retry, or a captured request posted again, and answer it as before.
-    let key = EventKey::of(&endpoint.window_name, &event, &body);
+    // can tell a retry, or a captured request posted again, and answer it as before. Not a
+    // request that names neither a delivery nor a call (Retell's inbound webhook: the
+    // agent and the two numbers): two calls from one number to another are alike.
+    let named = event.event_id.is_some() || event.call_id().is_some();
+    let key = named.then(|| EventKey::of(&endpoint.window_name, &event, &body));
     let delivery = Delivery {
         provider_name: provider,
         provider: endpoint.kind,
         event,
         reply: Some(reply),
-        key: Some(key),
+        key,
     };
     let mut run = HandlerRun::start(shared, endpoint, delivery, span, &body, held, None);
     if shared.channel_closed.is_some() {

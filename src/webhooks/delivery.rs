@@ -177,8 +177,9 @@ impl Delivery {
     /// or after the window moved on) and tell it by this key. A request the vendor waits
     /// on ([`reply`](Self::reply)) is handed over each time it comes, its key the same for
     /// a retry of it (or a captured one posted again): answer it as before rather than run
-    /// its tools twice. Its text is 64 hexadecimal digits. (`None` only for a delivery an
-    /// application built itself.)
+    /// its tools twice. Its text is 64 hexadecimal digits. `None` for a request that names
+    /// neither a delivery nor a call (Retell's inbound webhook, alike for two calls between
+    /// the same numbers), and for a delivery an application built itself.
     pub fn key(&self) -> Option<EventKey> {
         self.key
     }

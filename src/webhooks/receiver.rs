@@ -391,6 +391,14 @@ impl ReceiverBuilder<'_> {
         if let Some(only) = &self.only
             && let Some(unknown) = only.iter().find(|name| !endpoints.contains_key(*name))
         {
+            // No provider is named `all` (the name is refused): `sales,all` meant something.
+            if unknown == "all" {
+                let message = "`all` serves every provider with a webhook table and names none: give it alone, or the names";
+                return Err(voiceport_core::Error::invalid_argument(
+                    "providers",
+                    message,
+                ));
+            }
             return Err(self.registry.file().unknown_provider(unknown));
         }
         Ok(endpoints)
@@ -551,5 +559,14 @@ mod tests {
             "{error}"
         );
         assert_eq!(listed, "no provider is configured");
+        // `all` among names is said for what it is.
+        let registry = Registry::from_toml_str(
+            "[providers.sales]\nkind = \"rounded\"\napi_key = \"k\"\n\
+             [providers.sales.webhook]\nsecret = \"wh-secret\"\n",
+        )
+        .unwrap();
+        let builder = Receiver::builder(&registry).providers(["sales", "all"]);
+        let error = builder.served().unwrap_err().to_string();
+        assert!(error.contains("`all` serves every provider"), "{error}");
     }
 }

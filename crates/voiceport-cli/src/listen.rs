@@ -298,8 +298,9 @@ impl Listening {
     /// Standard output may be a slow pipe: written from the blocking pool, not from the
     /// runtime's workers. Only an unwritable output fails here (a closed pipe stops
     /// `listen`, as Ctrl-C does): the vendor is told, and may retry. What was printed is remembered, and
-    /// looked up with the turn held, so that an event is printed once however often it
-    /// comes (a request is handed over at each delivery).
+    /// looked up with the turn held, so that news is printed once however often it comes
+    /// (a request, handed over at each delivery, is printed each time: see
+    /// `remembered_key`).
     async fn print_once(
         self: &Arc<Self>,
         delivery: Delivery,

@@ -39,7 +39,9 @@ impl std::fmt::Display for EventKey {
 }
 
 impl EventKey {
-    /// The key of `event`, parsed from `body`, received for the provider named `provider`.
+    /// The key of `event`, parsed from `body`, received for the provider named `provider`
+    /// (the receiver passes the name of the first of the providers sharing a
+    /// de-duplication window: see its docs).
     pub fn of(provider: &str, event: &CallEvent, body: &[u8]) -> Self {
         let mut hash = Sha256::new();
         let mut part = |bytes: &[u8]| {
