@@ -41,7 +41,9 @@
 //! delivery follows `call_ended` at once), and only for calls that connected; the last
 //! page sends `pagination_key: null`; a transferred call's leg ends 30 s after the call
 //! (`transfer_end_timestamp`, on the call once it is over, though not in `call_ended`,
-//! sent as the agent's leg ends). The sandbox keeps `metadata` as
+//! sent as the agent's leg ends; the sandbox sends `transfer_ended` and `call_analyzed`
+//! with it, at the call's end, and shows that end at once: a shortcut of its time, as
+//! are its analyses). The sandbox keeps `metadata` as
 //! a JSON object (Retell takes any JSON): anything else is refused with a 400. Recording
 //! URLs are plain: Retell signs them only with `opt_in_signed_url`, off on every call here.
 

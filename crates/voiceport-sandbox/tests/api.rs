@@ -2486,16 +2486,19 @@ async fn vapi_dials_a_sip_party_and_agents_other_than_an_assistant() {
         json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"sipUri": "+14155550177"}}),
         // A number still needs one to call from.
         json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"number": "+14155550177"}}),
-        // A transient number without its number, or not an object.
+        // A transient number without its number, to a number or to a SIP address.
         json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"number": "+14155550177"},
                "phoneNumber": {"twilioAccountSid": "AC0123456789abcdef0123456789abcdef"}}),
-        json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"number": "+14155550177"},
-               "phoneNumber": "+14155550150"}),
+        json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"sipUri": sip},
+               "phoneNumber": {"twilioAccountSid": "AC0123456789abcdef0123456789abcdef"}}),
     ];
     for body in refused {
         let before = sandbox.dialed_count(Vapi);
         let (status, answer) = json_of(dial(body.clone()).await.unwrap()).await;
         assert_eq!(status, 400, "{body}: {answer}");
+        if body.get("phoneNumber").is_some() {
+            assert!(answer.to_string().contains("twilioPhoneNumber"), "{answer}");
+        }
         assert_eq!(
             sandbox.dialed_count(Vapi),
             before,

@@ -9,8 +9,10 @@
 //!
 //! The adapter's operations run only behind the guard: each takes a [`Guarded`], which only
 //! the core makes, once the guard has let the call through. Code holding a vendor's client
-//! cannot call `Adapter::dial` around the guard (which would let a dial scheduled in the
-//! past, or a malformed id, reach the vendor): it calls [`VoiceProvider::dial`].
+//! cannot call `Adapter::dial` around the guard by mistake (which would let a dial
+//! scheduled in the past, or a malformed id, reach the vendor): it calls
+//! [`VoiceProvider::dial`]. (An adapter is handed tokens, and could keep one: the token
+//! stops mistakes, not an adapter written to get around the guard.)
 //!
 //! The helpers here ([`parse_time`], [`decode_call_with`], …) are what every vendor's
 //! mapping needs; `docs/adding-a-vendor.md` in the repository walks through a new adapter.

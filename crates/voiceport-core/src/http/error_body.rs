@@ -152,8 +152,14 @@ fn fastapi_detail(item: &Value) -> Option<FieldError> {
         .get("loc")
         .and_then(Value::as_array)
         .map(|loc| {
+            // FastAPI's `loc` begins with where the field is (the body, the query string,
+            // the path, a header, a cookie); the field is what follows, a part of it
+            // named `body` included.
+            let located = loc.first().and_then(Value::as_str).is_some_and(|first| {
+                matches!(first, "body" | "query" | "path" | "header" | "cookie")
+            });
             loc.iter()
-                .filter(|part| part.as_str() != Some("body"))
+                .skip(usize::from(located))
                 .map(|part| match part {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
@@ -396,6 +402,12 @@ mod tests {
                 message: "field required".into()
             }]
         );
+        // A query parameter is named as such, and a field named `body` keeps its name.
+        let located = br#"{"detail":[{"loc":["query","limit"],"msg":"too large"},{"loc":["body","message","body"],"msg":"required"}]}"#;
+        let fields: Vec<String> = (parse_error_body(located).details.into_iter())
+            .map(|detail| detail.field)
+            .collect();
+        assert_eq!(fields, ["limit", "message.body"]);
 
         assert_eq!(
             parse_error_body(br#"{"detail":"Not Found"}"#)
