@@ -696,7 +696,9 @@ impl Lane {
     /// that calls placed since pushed it off, past every call not older than the last time
     /// yielded, carrying the search to the next page when that is the whole page (a call
     /// without a time counts as older: its place cannot be told); else past as many calls
-    /// as were yielded.
+    /// as were yielded. For a provider none of whose calls was yielded, past the calls it
+    /// begins with that come ahead of where the walk stood (placed since), on every page
+    /// until one of its calls is yielded.
     fn resumed_past(&mut self, fetch: &Fetch, page: &CallPage) -> usize {
         let descending = self.query.sort != Some(SortOrder::Ascending);
         if let Some(stood) = &self.unbegun_past {
@@ -735,7 +737,6 @@ impl Lane {
         newer
     }
 
-    /// Where the lane stands, with its vendor when that is a place in it or its end.
     /// Where the lane stands, with its vendor when that is a place in it or its end; and,
     /// when none of its calls was yielded yet (though it did not fail), where the walk
     /// stands (`walked_to`), ahead of which its calls are placed since.
@@ -853,10 +854,12 @@ impl MergedCalls {
                 cursor: None,
                 ..query.clone()
             };
-            if let Err(Error::InvalidRequest { message, .. }) =
-                walked_query.validate(provider.kind())
-            {
-                return Err(Error::invalid_argument("query", message));
+            match walked_query.validate(provider.kind()) {
+                Ok(()) => {}
+                Err(Error::InvalidRequest { message, .. }) => {
+                    return Err(Error::invalid_argument("query", message));
+                }
+                Err(other) => return Err(other),
             }
         }
         let mut walked = Vec::new();
