@@ -225,10 +225,11 @@ impl Registry {
                 return Err(Error::invalid_argument(
                     "id",
                     // The part after the `:` is not quoted: whatever it is (a key pasted
-                    // by mistake), no configured provider's mask would know it.
+                    // by mistake), no configured provider's mask would know it. The name
+                    // is quoted short: an id of megabytes is no provider's name.
                     format!(
                         "no such provider: the id names provider `{}` (qualify a call id that holds a `:`, as NAME:ID); {}",
-                        name.escape_debug(),
+                        voiceport_core::adapter::shorten(name),
                         self.file.names_listed()
                     ),
                 ));

@@ -55,6 +55,9 @@ fn an_unknown_provider_lists_the_configured_ones() {
     // What follows the `:` is not quoted: a key pasted there by mistake stays unsaid.
     let error = error_text(registry.resolve("billing:sk-live-4f9a2c7e1b"));
     assert!(!error.contains("sk-live-4f9a2c7e1b"), "{error}");
+    // A prefix of any length is quoted short.
+    let error = error_text(registry.resolve(&format!("{}:abc", "x".repeat(100_000))));
+    assert!(error.len() < 1_000, "{} bytes", error.len());
 }
 
 #[test]
