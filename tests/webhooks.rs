@@ -554,6 +554,12 @@ fn retell_registry() -> Registry {
 /// Posts `body` to the receiver at `base` for [`retell_registry`]'s provider, signed as
 /// Retell signs (one header, now); the answer's status.
 async fn deliver_to_voice(base: &str, body: Vec<u8>) -> StatusCode {
+    deliver_to_retell(base, "voice", body).await
+}
+
+/// Posts `body` to the receiver at `base` for the Retell provider `name`, signed with
+/// [`RETELL_KEY`] as Retell signs (one header, now); the answer's status.
+async fn deliver_to_retell(base: &str, name: &str, body: Vec<u8>) -> StatusCode {
     let headers = signed_for(
         ProviderKind::Retell,
         "",
@@ -562,7 +568,7 @@ async fn deliver_to_voice(base: &str, body: Vec<u8>) -> StatusCode {
         Utc::now(),
     );
     assert_eq!(headers.len(), 1, "Retell signs with one header");
-    post(&format!("{base}/voice"), &headers, body).await.0
+    post(&format!("{base}/{name}"), &headers, body).await.0
 }
 
 /// Two providers of one Retell account verify with its key, so each passes the other's
@@ -588,17 +594,7 @@ async fn a_delivery_posted_to_two_providers_of_one_retell_account_is_handed_over
         }))
         .unwrap()
     };
-    let post_to = |name: &'static str, body: Vec<u8>| {
-        let headers = signed_for(
-            ProviderKind::Retell,
-            "",
-            Some(RETELL_KEY),
-            &body,
-            Utc::now(),
-        );
-        let url = format!("{base}/{name}");
-        async move { post(&url, &headers, body).await.0 }
-    };
+    let post_to = |name: &'static str, body: Vec<u8>| deliver_to_retell(&base, name, body);
     let body = ended("call_7d2e9f0a1b3c");
     assert_eq!(
         post_to("renewals", body.clone()).await,

@@ -1226,6 +1226,36 @@ pub(crate) mod tests {
         }
     }
 
+    /// A provider, listing newest first, whose listing never answers, or always fails.
+    #[derive(Debug)]
+    enum Unlisting {
+        Hanging,
+        Broken,
+    }
+
+    #[async_trait::async_trait]
+    impl VoiceProvider for Unlisting {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Retell
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities {
+                list_calls: true,
+                listing_order: Some(SortOrder::Descending),
+                ..Capabilities::default()
+            }
+        }
+        async fn get_call(&self, _id: &CallId) -> Result<Call> {
+            Err(Error::unsupported(self.kind(), Operation::GetCall))
+        }
+        async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
+            match self {
+                Unlisting::Hanging => futures::future::pending().await,
+                Unlisting::Broken => Err(broken("connection reset by peer")),
+            }
+        }
+    }
+
     /// A merged walk over `provider` alone, named `name`, with no filter.
     fn walk_of(name: &str, provider: Arc<dyn VoiceProvider>) -> MergedCalls {
         let providers = vec![(name.to_owned(), provider)];
@@ -1259,27 +1289,6 @@ pub(crate) mod tests {
     /// as a request that may have gone, not as one interrupted before it was sent.
     #[test]
     fn a_fetch_its_runtime_cancelled_may_have_been_sent() {
-        #[derive(Debug)]
-        struct Hanging;
-        #[async_trait::async_trait]
-        impl VoiceProvider for Hanging {
-            fn kind(&self) -> ProviderKind {
-                ProviderKind::Retell
-            }
-            fn capabilities(&self) -> Capabilities {
-                Capabilities {
-                    list_calls: true,
-                    listing_order: Some(SortOrder::Descending),
-                    ..Capabilities::default()
-                }
-            }
-            async fn get_call(&self, _id: &CallId) -> Result<Call> {
-                Err(Error::unsupported(self.kind(), Operation::GetCall))
-            }
-            async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
-                futures::future::pending().await
-            }
-        }
         let runtime = || {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -1288,7 +1297,7 @@ pub(crate) mod tests {
         };
         let first = runtime();
         let mut walk = first.block_on(async {
-            let mut walk = walk_of("slow", Arc::new(Hanging));
+            let mut walk = walk_of("slow", Arc::new(Unlisting::Hanging));
             // The fetch is spawned (a current-thread runtime never runs it before the
             // shutdown: what is tested is how the cancellation is said).
             assert!(futures::poll!(walk.try_next()).is_pending());
@@ -1559,30 +1568,10 @@ pub(crate) mod tests {
     /// the newer ones out of the merged order.
     #[tokio::test]
     async fn a_provider_that_failed_its_first_page_gives_every_call_when_resumed() {
-        #[derive(Debug)]
-        struct Broken;
-        #[async_trait::async_trait]
-        impl VoiceProvider for Broken {
-            fn kind(&self) -> ProviderKind {
-                ProviderKind::Retell
-            }
-            fn capabilities(&self) -> Capabilities {
-                Capabilities {
-                    list_calls: true,
-                    listing_order: Some(SortOrder::Descending),
-                    ..Capabilities::default()
-                }
-            }
-            async fn get_call(&self, _id: &CallId) -> Result<Call> {
-                Err(Error::unsupported(self.kind(), Operation::GetCall))
-            }
-            async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
-                Err(broken("connection reset by peer"))
-            }
-        }
         let a = || timed_listing(vec![vec![("a100", 100), ("a99", 99), ("a98", 98)]]);
         let keep_going = MergeOptions::default().keep_going(true);
-        let lanes: Vec<(&str, Arc<dyn VoiceProvider>)> = vec![("a", a()), ("b", Arc::new(Broken))];
+        let lanes: Vec<(&str, Arc<dyn VoiceProvider>)> =
+            vec![("a", a()), ("b", Arc::new(Unlisting::Broken))];
         let mut first = merged_with(lanes, None, keep_going.clone());
         assert_eq!(take_ids(&mut first, 2).await, ["a100", "a99"]);
         assert_eq!(first.failures().len(), 1);
