@@ -700,7 +700,7 @@ impl Family<'_> {
         };
         // A call to a SIP address goes over Vapi's SIP trunk, not the Twilio number's
         // line (inferred: the reference lists `vapi.sip` among the transports).
-        let sip = !call.web && customer(call).is_some_and(|party| party.get("sipUri").is_some());
+        let sip = !call.web && customer_party(call).is_some_and(is_sip_uri);
         let mut body = json!({
             "id": call.id,
             "orgId": flavor.organization(),
@@ -1039,15 +1039,19 @@ fn tool_invocation(id: &str, name: &str, arguments: Value) -> Value {
 
 /// The `customer` of a phone call's messages: its `number`, or the `sipUri` dialed.
 fn customer(call: &SimCall) -> Option<Value> {
-    let number = if call.direction == Direction::Inbound {
-        &call.from
-    } else {
-        &call.to
-    };
-    number.as_ref().map(|n| match is_sip_uri(n) {
+    customer_party(call).map(|n| match is_sip_uri(n) {
         true => json!({ "sipUri": n }),
         false => json!({ "number": n }),
     })
+}
+
+/// Who the assistant talks to: the caller of an inbound call, the party dialed otherwise.
+fn customer_party(call: &SimCall) -> Option<&str> {
+    let party = match call.direction {
+        Direction::Inbound => &call.from,
+        _ => &call.to,
+    };
+    party.as_deref()
 }
 
 /// Whether a dialed party is a SIP address (`sip:…`, any case) rather than a number.

@@ -402,7 +402,8 @@ mod tests {
                 message: "field required".into()
             }]
         );
-        // A query parameter is named as such, and a field named `body` keeps its name.
+        // A query parameter is named by itself (`limit`), and a field named `body` keeps
+        // its name.
         let located = br#"{"detail":[{"loc":["query","limit"],"msg":"too large"},{"loc":["body","message","body"],"msg":"required"}]}"#;
         let fields: Vec<String> = (parse_error_body(located).details.into_iter())
             .map(|detail| detail.field)
