@@ -236,14 +236,10 @@ where
 /// [`page_stream`]'s pages as the vendor sent them, a call the page before held kept: what
 /// the conformance suite judges a vendor's cursors by (one that overlaps the pages).
 #[cfg(feature = "conformance")]
-pub(crate) fn pages_as_sent<'a, H, P>(
-    provider: H,
+pub(crate) fn pages_as_sent(
+    provider: &dyn VoiceProvider,
     query: CallQuery,
-) -> BoxStream<'a, Result<CallPage>>
-where
-    H: Deref<Target = P> + Send + 'a,
-    P: VoiceProvider + ?Sized,
-{
+) -> BoxStream<'_, Result<CallPage>> {
     walk_pages(provider, query, false)
 }
 
