@@ -58,8 +58,7 @@ pub(super) async fn answer_request(
     // can tell a retry, or a captured request posted again, and answer it as before. Not a
     // request that names neither a delivery nor a call (Retell's inbound webhook: the
     // agent and the two numbers): two calls from one number to another are alike.
-    let named = event.event_id.is_some() || event.call_id().is_some();
-    let key = named.then(|| EventKey::of(&endpoint.window_name, &event, &body));
+    let key = EventKey::of_named(&endpoint.window_name, &event, &body);
     let delivery = Delivery {
         provider_name: provider,
         provider: endpoint.kind,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use crate::adapter::non_blank;
-use crate::{CallEvent, EventKind};
+use crate::{CallEvent, CallId, EventKind};
 
 /// What identifies one delivery, whatever the number of times it is sent: the vendor's
 /// delivery id where there is one; for a call's start, status change or end, the provider,
@@ -53,10 +53,7 @@ impl EventKey {
             event.kind,
             EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
         );
-        // A blank id names no call: two calls without one must not share a key.
-        let call_id = (event.call_id()).filter(|id| non_blank(id.as_str()).is_some());
-        // Nor does a blank delivery id name a delivery.
-        let event_id = (event.event_id.as_deref()).and_then(non_blank);
+        let (event_id, call_id) = named_ids(event);
         match (event_id, call_id, lifecycle) {
             (Some(id), _, _) => {
                 part(b"id");
@@ -90,6 +87,24 @@ impl EventKey {
             lifecycle,
         }
     }
+
+    /// The key of `event`, as [`of`](Self::of) gives it, when the event names a delivery
+    /// or a call (an id that is not blank); `None` when it names neither, where its body
+    /// would be all there is to key it by. The receiver keys a request the vendor waits on
+    /// this way: two of Retell's inbound webhooks for two calls between the same numbers
+    /// are alike, body and all.
+    pub fn of_named(provider: &str, event: &CallEvent, body: &[u8]) -> Option<Self> {
+        let (event_id, call_id) = named_ids(event);
+        (event_id.is_some() || call_id.is_some()).then(|| Self::of(provider, event, body))
+    }
+}
+
+/// The delivery id and the call id `event` names: a blank id names nothing (two calls
+/// without one must not share a key).
+fn named_ids(event: &CallEvent) -> (Option<&str>, Option<&CallId>) {
+    let event_id = (event.event_id.as_deref()).and_then(non_blank);
+    let call_id = (event.call_id()).filter(|id| non_blank(id.as_str()).is_some());
+    (event_id, call_id)
 }
 
 /// The last `capacity` keys delivered, the oldest forgotten first, and the keys being
@@ -599,6 +614,29 @@ mod tests {
             EventKey::of("sales", &e, body)
         };
         assert_ne!(blank_event_id("c1", b"1"), blank_event_id("c2", b"2"));
+    }
+
+    /// A request keyed only when it names a delivery or a call: a blank id of either names
+    /// neither, as it keys nothing in [`EventKey::of`].
+    #[test]
+    fn only_an_event_naming_a_delivery_or_a_call_has_a_named_key() {
+        let named = |event_id: Option<&str>, call_id: Option<&str>| {
+            let mut e = ended("placeholder");
+            e.event_id = event_id.map(String::from);
+            e.call_id = call_id.map(CallId::new);
+            EventKey::of_named("sales", &e, b"{}")
+        };
+        assert!(named(None, None).is_none());
+        assert!(named(Some(" "), None).is_none());
+        assert!(named(Some(""), Some("\t")).is_none());
+        assert!(named(Some("evt_1"), None).is_some());
+        assert!(named(Some(" "), Some("c1")).is_some());
+        let mut e = ended("c1");
+        e.event_id = Some("evt_1".into());
+        assert_eq!(
+            EventKey::of_named("sales", &e, b"{}"),
+            Some(EventKey::of("sales", &e, b"{}"))
+        );
     }
 
     #[test]
