@@ -273,6 +273,9 @@ impl From<ProviderError> for Error {
 /// holding a place (or walked to its end) is of another vendor now than when the walk
 /// stopped (a configuration pointed elsewhere since).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+// A field this build does not know comes from a newer one, whose walk it steers (where
+// the walk stood, which calls to leave out): ignored, the walk would resume wrongly.
+#[serde(deny_unknown_fields)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
     /// The page size the walk asked for (`None`: each vendor's default).
@@ -289,6 +292,7 @@ pub struct MergedCursor {
 /// The last call a merged walk yielded that had a creation time: its time, and the
 /// provider it came from (which breaks ties in the merged order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct WalkedTo {
     time: DateTime<Utc>,
     provider: String,
@@ -327,6 +331,7 @@ fn query_digest(query: &CallQuery) -> String {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Position {
     /// The page being read (`None`: the first page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -406,7 +411,9 @@ impl MergedCursor {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] naming the `cursor` when `token` is not one.
+    /// [`Error::InvalidArgument`] naming the `cursor` when `token` is not one, and when
+    /// it holds a field this version does not know (a cursor of a newer version, whose
+    /// walk that field steers).
     pub fn from_token(token: &str) -> Result<Self> {
         serde_json::from_str(token).map_err(|e| {
             Error::invalid_argument("cursor", format!("not a voiceport merged cursor: {e}"))
@@ -1131,6 +1138,27 @@ pub(crate) mod tests {
                 "connection reset by peer",
             ]
         );
+    }
+
+    /// A field unknown to this version (a newer one's) refuses the cursor rather than
+    /// being ignored, at the top and within a provider's place.
+    #[test]
+    fn a_cursor_with_a_field_this_version_does_not_know_is_refused() {
+        let known = r#"{"positions":{"sales":{"skip":2,"kind":"rounded"}},"page_size":50}"#;
+        assert!(MergedCursor::from_token(known).is_ok());
+        for token in [
+            r#"{"positions":{"sales":{"skip":2,"kind":"rounded"}},"page_size":50,"stood":1}"#,
+            r#"{"positions":{"sales":{"skip":2,"kind":"rounded","stood":1}},"page_size":50}"#,
+            r#"{"positions":{},"walked_to":{"time":"2026-11-20T09:00:00Z","provider":"sales","n":1}}"#,
+        ] {
+            let error = MergedCursor::from_token(token).unwrap_err();
+            assert!(
+                matches!(&error, Error::InvalidArgument { argument, .. } if argument == "cursor"),
+                "{error:?}"
+            );
+            let text = error.to_string();
+            assert!(text.contains("unknown field"), "{text}");
+        }
     }
 
     #[test]
