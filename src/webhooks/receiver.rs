@@ -443,7 +443,8 @@ impl ReceiverBuilder<'_> {
         for (name, endpoint) in &endpoints {
             let scheme = endpoint.verifier.scheme();
             if scheme == Scheme::None {
-                tracing::warn!(provider_name = %name, "webhook deliveries are NOT verified (verify = \"none\")");
+                // Under the receiver's target, which `listen` checks to say it only once.
+                tracing::warn!(target: "voiceport::webhooks", provider_name = %name, "webhook deliveries are NOT verified (verify = \"none\"): anyone who can reach the receiver can post events");
             }
             // Signed without a time, a delivery seen once passes its check for good: only
             // the de-duplication window (bounded) stands in the way of its replay.

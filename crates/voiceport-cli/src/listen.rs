@@ -98,9 +98,14 @@ pub(crate) async fn run(
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
     ));
-    // Said here too, not only as the receiver's warning: a log filter (`RUST_LOG=error`)
-    // would hide that one, and nobody should serve unverified deliveries unawares.
-    for name in unverified(&registry, &served) {
+    // The receiver warns of it as it is built, unless a log filter (`RUST_LOG=error`)
+    // hides that warning: then it is said here, as nobody should serve unverified
+    // deliveries unawares (and nobody needs to be told twice).
+    let receiver_warns = tracing::enabled!(target: "voiceport::webhooks", tracing::Level::WARN);
+    for name in unverified(&registry, &served)
+        .into_iter()
+        .filter(|_| !receiver_warns)
+    {
         output::say(&format!(
             "provider `{name}`: webhook deliveries are NOT verified (verify = \"none\"): anyone who can reach this address can post events"
         ));

@@ -3367,11 +3367,12 @@ async fn listen_refuses_a_selection_of_none() {
 }
 
 /// `listen` says on standard error which providers it serves unverified (`verify =
-/// "none"`), whatever the log filter: `RUST_LOG=error` hides the receiver's warning, not
-/// this line. A provider that verifies is not named.
+/// "none"`), once, whatever the log filter: by the receiver's warning with the default
+/// filter, by a line of its own when `RUST_LOG=error` hides that warning. A provider that
+/// verifies is not named.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
-async fn listen_says_which_providers_it_serves_unverified_whatever_the_log_filter() {
+async fn listen_says_which_providers_it_serves_unverified_once_whatever_the_log_filter() {
     let config = private_config(
         "listen-unverified",
         "[providers.open]\nkind = \"happyrobot\"\napi_key = \"k\"\n\
@@ -3379,10 +3380,23 @@ async fn listen_says_which_providers_it_serves_unverified_whatever_the_log_filte
          [providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
          [providers.support.webhook]\nsecret = \"s-0123456789\"\n",
     );
-    let child = voiceport_bin()
-        .env("RUST_LOG", "error")
+    for log_filter in [None, Some("error")] {
+        listen_says_unverified_once(&config, log_filter).await;
+    }
+}
+
+/// Runs `listen` on `config` with `RUST_LOG` set to `log_filter` (unset for `None`), and
+/// checks it said once, just after its address, that provider `open` is not verified.
+#[cfg(unix)]
+async fn listen_says_unverified_once(config: &std::path::Path, log_filter: Option<&str>) {
+    let mut command = voiceport_bin();
+    match log_filter {
+        Some(filter) => command.env("RUST_LOG", filter),
+        None => command.env_remove("RUST_LOG"),
+    };
+    let child = command
         .arg("--config")
-        .arg(&config)
+        .arg(config)
         .args(["listen", "--port", "0"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -3405,12 +3419,22 @@ async fn listen_says_which_providers_it_serves_unverified_whatever_the_log_filte
     .await
     .unwrap();
     let rest = interrupt_and_read(child, said).await;
-    assert!(head.contains("listening on"), "{head}{rest}");
     assert!(
-        head.contains("provider `open`: webhook deliveries are NOT verified"),
-        "{head}{rest}"
+        head.contains("listening on"),
+        "{log_filter:?}: {head}{rest}"
     );
-    assert!(!format!("{head}{rest}").contains("`support`: webhook deliveries are NOT"));
+    let (_, second) = head.split_once('\n').unwrap_or_default();
+    assert!(
+        second.contains("open") && second.contains("webhook deliveries are NOT verified"),
+        "{log_filter:?}: {head}{rest}"
+    );
+    let said = format!("{head}{rest}");
+    assert_eq!(
+        said.matches("NOT verified").count(),
+        1,
+        "{log_filter:?}: {said}"
+    );
+    assert!(!second.contains("support"), "{log_filter:?}: {said}");
 }
 
 /// `export --json --format csv` asks for two formats: refused (exit 2) rather than writing
