@@ -23,7 +23,7 @@ use crate::map::request::{dial_body, list_params, update_body};
 /// | `get_call` | `GET /v2/get-call/{call_id}` |
 /// | `list_calls` | `POST /v3/list-calls` (JSON body: `filter_criteria`, `sort_order`, `limit`, `pagination_key`) |
 /// | `dial` | `POST /v2/create-phone-call` → 201 with the new call |
-/// | `update_call` (metadata, replaced) | `PATCH /v2/update-call/{call_id}` `{metadata}` |
+/// | `update_call` (metadata, replaced: *inferred*) | `PATCH /v2/update-call/{call_id}` `{metadata}` |
 /// | `end_call` | `POST /v2/stop-call/{call_id}` → 204 |
 /// | `delete_call` | `DELETE /v2/delete-call/{call_id}` → 204 |
 /// | `transcript`, `recording` | from the call (`get_call`) |

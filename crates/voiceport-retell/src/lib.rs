@@ -47,13 +47,13 @@
 //!   call whose analysis says `in_voicemail` is a voicemail. The full table is in
 //!   [docs/vendors/retell.md](https://github.com/voiceport/voiceport/blob/main/docs/vendors/retell.md).
 //! * **Times and money:** times are epoch milliseconds, durations milliseconds, costs cents:
-//!   `Cost::total` is in dollars (`currency` `USD`, which Retell does not write on the
-//!   call). Retell has no creation time; `created_at` is the start time.
+//!   `Cost::total` is in dollars (`currency` `USD`, *inferred*: Retell does not write it
+//!   on the call). Retell has no creation time; `created_at` is the start time.
 //! * **Transcripts:** `transcript_with_tool_calls` (else `transcript_object`) with word
 //!   timings for offsets, tool invocations and results as tool utterances. **List items
 //!   carry no transcript**: fetch the call for it.
-//! * **Listing** is `POST /v3/list-calls`, paged by `pagination_key`. The agent, call type,
-//!   direction, numbers, time range (on the start time) and sort order are sent, and so is
+//! * **Listing** is `POST /v3/list-calls`, paged by `pagination_key`. The agent, call type (web
+//!   or phone), direction, numbers, time range (on the start time) and sort order are sent, and so is
 //!   `call_status` where every status asked for is one of Retell's (`in_progress` is
 //!   `ongoing`, `canceled` is `not_connected`); statuses are checked client-side as well,
 //!   and search is client-side.
@@ -61,7 +61,8 @@
 //!   which this adapter reports as [`Error::NotFound`](voiceport_core::Error::NotFound).
 //! * **Writes:** `dial` needs a caller id (`from_number`) and returns the new call (its
 //!   id alone where the answer does not decode as a call);
-//!   metadata updates replace (no merge, no name); `end_call` is stop-call, `delete_call`
+//!   metadata updates replace (*inferred*: Retell does not say whether it merges; no
+//!   name); `end_call` is stop-call, `delete_call`
 //!   deletes the call and its data. No schedule, cancel or notes.
 //! * **Webhooks** are `{event, call}` (`call_started`, `call_ended`, `call_analyzed`,
 //!   `transcript_updated`, `transfer_*` …), signed with `X-Retell-Signature`; the signature

@@ -625,7 +625,8 @@ async fn end_call_posts_stop_call_and_delete_deletes() {
     }
 }
 
-/// Retell answers a stop it cannot apply with its catch-all 422: for a call that reads
+/// Inferred: Retell documents no answer to a stop of a call that is over (the sandbox
+/// answers 204); read as its catch-all 422, whatever it is then: for a call that reads
 /// back as over, the stop has nothing left to do and succeeds; a call still live is a
 /// conflict saying so (it exists: a not-found would have the application stop following
 /// it), and a call that does not read back keeps the not-found.

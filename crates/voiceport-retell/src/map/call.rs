@@ -110,7 +110,7 @@ fn map_call_with_transcript(wire: wire::Call<'_>, entries: Vec<wire::Utterance>)
     call.started_at = read_epoch_millis(&mut call, "start_timestamp", start);
     call.ended_at = read_epoch_millis(&mut call, "end_timestamp", wire.end_timestamp.as_ref());
     // Retell has no creation time: the start stands in, as the list endpoint filters, sorts
-    // and pages on it. A call that never connected has neither.
+    // and pages on it. A call that never connected has neither (inferred).
     call.created_at = call.started_at;
     // The call documents its duration, so it comes before the times (Vapi's has none).
     call.duration_secs = read_amount(&mut call, "duration_ms", wire.duration_ms)
