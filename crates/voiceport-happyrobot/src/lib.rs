@@ -48,9 +48,10 @@
 //!   `transfer_contact_email`; older `assistant`, `questions`, `started`) and both status
 //!   sets;
 //! - the agent is the use case (older: the assistant) that ran the call, falling back to
-//!   the voice persona's name (never its id: no filter or dial takes it) only when neither
-//!   is there; the agent filter is sent as
-//!   `use_cases`, and a dial's `agent_id` as `use_case_id`;
+//!   the agent object's name (a voice persona, *inferred*) only when neither is there, never
+//!   its id, which names no use case; the agent filter is sent as `use_cases`, and a
+//!   dial's `agent_id` as `use_case_id` (HappyRobot's own dial `agent_id`, a persona, goes
+//!   through `DialRequest::extra`);
 //! - older calls end at `started + duration`; a `Completed` call with a
 //!   `transfer_contact_email` ended in a transfer ([`transfer_contact_email`] reads the
 //!   email back);

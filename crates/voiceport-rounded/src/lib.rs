@@ -50,8 +50,10 @@
 //! * **Statuses:** only `created` and `completed` are documented; the rest of the table is
 //!   inferred. Rounded documents no end reason: it is read from what the call says. A
 //!   completed call answered by a machine (`answer_type` `voicemail`, `machine_…`,
-//!   `answering_machine`, a phone menu's `ivr` or `ivr_…`, inferred) is `Voicemail`; one with `redirect_duration_seconds > 0` was handed over:
-//!   it stays `Completed`, as Rounded says, with a `Transferred` end reason; any other
+//!   `answering_machine`, a phone menu's `ivr` or `ivr_…`, inferred) is `Voicemail`; one with
+//!   `redirect_duration_seconds > 0` was handed over (*inferred*: Rounded does not say what
+//!   the field counts, and its own example call has 5 seconds of it): it stays
+//!   `Completed`, as Rounded says, with a `Transferred` end reason; any other
 //!   answer type but `human` (`fax` …) is kept as an `Other` end reason. The full table is
 //!   in
 //!   [docs/vendors/rounded.md](https://github.com/voiceport/voiceport/blob/main/docs/vendors/rounded.md).
