@@ -19,7 +19,7 @@
 //! | `transcript` (`transcriptType` `final` or absent), `transcript[transcriptType="final"]` | `TranscriptUpdate` |
 //! | `conversation-update` | `TranscriptUpdate`: the newest of `messages` (else of the older OpenAI-style `conversation`, else of `messagesOpenAIFormatted`), the only one decoded |
 //! | `tool-calls` | `TranscriptUpdate`: a tool utterance with each of `toolCallList` (arguments as JSON text, whether sent as text or as an object) |
-//! | `function-call` (older) | `TranscriptUpdate`: a tool utterance with `functionCall` |
+//! | `function-call` (its body *inferred*) | `TranscriptUpdate`: a tool utterance with `functionCall` |
 //! | anything else (partial transcripts, `speech-update`, `hang`, `assistant-request`, `transfer-destination-request`, `user-interrupted` …) | `Other`, the delivery kept whole |
 //!
 //! The call of an `Ended` or `StatusChanged` event keeps the whole delivery as its vendor
@@ -595,22 +595,30 @@ fn lay_over<'a>(
     );
     let recording = artifact.recording.take().unwrap_or_default();
     let mono = recording.mono.and_then(|m| m.combined_url);
-    fresher(
-        &mut call.recording_url,
-        first_text([
-            artifact.recording_url.take(),
-            mono,
-            report.recording_url.take(),
-        ]),
-    );
-    fresher(
-        &mut call.stereo_recording_url,
-        first_text([
-            artifact.stereo_recording_url.take(),
-            recording.stereo_url,
-            report.stereo_recording_url.take(),
-        ]),
-    );
+    // The current field first: a deprecated URL beside it may be stale.
+    let fresh_mono = first_text([
+        mono,
+        artifact.recording_url.take(),
+        report.recording_url.take(),
+    ]);
+    let fresh_stereo = first_text([
+        recording.stereo_url,
+        artifact.stereo_recording_url.take(),
+        report.stereo_recording_url.take(),
+    ]);
+    // Kept as the call's current recording, which the mapping reads before any other
+    // (the stale call's own among them).
+    if fresh_mono.is_some() || fresh_stereo.is_some() {
+        let kept = call.artifact.get_or_insert_with(Default::default);
+        let current = kept.recording.get_or_insert_with(Default::default);
+        if fresh_mono.is_some() {
+            current
+                .mono
+                .get_or_insert_with(Default::default)
+                .combined_url = fresh_mono;
+        }
+        fresher(&mut current.stereo_url, fresh_stereo);
+    }
     // The short-lived pre-signed copies stay what they are, with the expiry Vapi states
     // for them: used where no lasting URL is (`map_call`'s `recording`).
     let presigned_mono = first_text([artifact.presigned_mono_url.take()]);
@@ -768,6 +776,20 @@ mod tests {
         assert_eq!(recording.mono_url.as_deref(), Some("https://r/new.wav"));
         let transcript = call.transcript.as_ref().unwrap();
         assert_eq!(transcript.text.as_deref(), Some("AI: Bye"));
+        // In the report's artifact, the current `recording` wins over the deprecated URLs
+        // beside it, which may be stale.
+        let event = parse(json!({"message": {"type": "end-of-call-report",
+            "endedReason": "customer-ended-call",
+            "recordingUrl": "https://r/report-old.wav",
+            "artifact": {"recordingUrl": "https://r/old.wav",
+                         "stereoRecordingUrl": "https://r/old-s.wav",
+                         "recording": {"stereoUrl": "https://r/s.wav",
+                                       "mono": {"combinedUrl": "https://r/m.wav"}}},
+            "call": {"id": "c1"}}}))
+        .unwrap();
+        let recording = event.call().unwrap().recording.as_ref().unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://r/m.wav"));
+        assert_eq!(recording.stereo_url.as_deref(), Some("https://r/s.wav"));
     }
 
     #[test]

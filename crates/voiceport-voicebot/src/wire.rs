@@ -776,7 +776,8 @@ pub(crate) struct ToolCallsMessage<'a> {
     pub(crate) tool_call_list: Option<Vec<ToolCall<'a>>>,
 }
 
-/// A `function-call` message (Vapi's older tool mechanism).
+/// A `function-call` message (among Vapi's default server messages; its body, as read
+/// here, is inferred: Vapi documents none).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 #[serde(expecting = "a function call message object")]

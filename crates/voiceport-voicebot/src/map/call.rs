@@ -502,21 +502,29 @@ fn content_text(content: AnyJson<'_>) -> Option<String> {
     }
 }
 
-/// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones (`artifact.recording`'s,
-/// then the short-lived `presigned…Url`s, which Vapi regenerates in each answer); the
+/// `artifact.recording`'s URLs (Vapi's current fields), else the deprecated
+/// `recordingUrl`/`stereoRecordingUrl` (the call's, which Voicebot Studio documents, then
+/// the artifact's), then the short-lived `presigned…Url`s, which Vapi regenerates in each
+/// answer; the
 /// expiry Vapi gives the pre-signed ones (`presignedUrlsExpiresAt`) where one is used,
 /// else the expiry from S3 pre-signed URLs when they are.
 fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Option<Recording> {
-    // The first that is there and not empty: an empty deprecated URL hides nothing.
-    let lasting_mono = owned(wire.recording_url.take())
-        .or_else(|| owned(artifact.recording_url.take()))
-        .or_else(|| {
-            let combined = artifact.recording.as_mut()?.mono.as_mut()?;
-            owned(combined.combined_url.take())
-        });
-    let lasting_stereo = owned(wire.stereo_recording_url.take())
-        .or_else(|| owned(artifact.stereo_recording_url.take()))
-        .or_else(|| owned(artifact.recording.as_mut()?.stereo_url.take()));
+    // The first that is there and not empty, the current field first: a deprecated URL
+    // left beside it may be stale, and an empty one hides nothing.
+    let current = artifact.recording.as_mut();
+    let (current_mono, current_stereo) = match current {
+        Some(recording) => (
+            (recording.mono.as_mut()).and_then(|mono| owned(mono.combined_url.take())),
+            owned(recording.stereo_url.take()),
+        ),
+        None => (None, None),
+    };
+    let lasting_mono = current_mono
+        .or_else(|| owned(wire.recording_url.take()))
+        .or_else(|| owned(artifact.recording_url.take()));
+    let lasting_stereo = current_stereo
+        .or_else(|| owned(wire.stereo_recording_url.take()))
+        .or_else(|| owned(artifact.stereo_recording_url.take()));
     let presigned_mono = owned(artifact.presigned_mono_url.take());
     let presigned_stereo = owned(artifact.presigned_stereo_url.take());
     let presigned_used = (lasting_mono.is_none() && presigned_mono.is_some())
@@ -1436,6 +1444,32 @@ mod tests {
         let recording = call.recording.unwrap();
         assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
         assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
+        // The current fields win over the deprecated ones beside them (the call's and the
+        // artifact's), which may be stale; each deprecated one still stands in alone.
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "recordingUrl": "https://x/old-call.wav",
+            "stereoRecordingUrl": "https://x/old-call-s.wav",
+            "artifact": {"recordingUrl": "https://x/old.wav",
+                         "stereoRecordingUrl": "https://x/old-s.wav",
+                         "recording": {"stereoUrl": "https://x/s.wav",
+                                       "mono": {"combinedUrl": "https://x/m.wav"}}}
+        })));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
+        assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "recordingUrl": "https://x/call.wav",
+            "artifact": {"recordingUrl": "https://x/artifact.wav",
+                         "stereoRecordingUrl": "https://x/artifact-s.wav"}
+        })));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://x/call.wav"));
+        assert_eq!(
+            recording.stereo_url.as_deref(),
+            Some("https://x/artifact-s.wav")
+        );
     }
 
     /// The pre-signed copies stand in only for lasting URLs that are missing, and say when

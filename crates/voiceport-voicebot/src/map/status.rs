@@ -70,7 +70,8 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
         (_, r) if r.starts_with("error-transfer-") || r.starts_with("error-warm-transfer-") => {
             (St::Completed, Cat::TransferFailed)
         }
-        // Nobody picked up: the customer, or (SIP 408/480) the far end.
+        // Nobody picked up: the customer, or (SIP 408/480) the far end (inferred: Vapi
+        // files these among the provider's faults, with SIP 486, a busy line).
         (_, "customer-did-not-answer") => (St::NoAnswer, Cat::NoAnswer),
         (_, r) if sip_code(r, &["408", "480"]) => (St::NoAnswer, Cat::NoAnswer),
         (_, "sip-inbound-caller-hungup-before-call-connect") => (St::NoAnswer, Cat::NoAnswer),
