@@ -386,6 +386,10 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         };
         let merged = match next {
             Ok(Some(merged)) => merged,
+            // Every provider that gave a page had no call, and some failed (kept going
+            // past): as an export refused before its first page, it leaves the file as
+            // it was (a night with the network down must not empty yesterday's export).
+            Ok(None) if count == 0 && !walk.failures().is_empty() => break,
             // The walk is complete: an export of no call still empties the file (and
             // writes the header).
             Ok(None) => match sink.begin() {

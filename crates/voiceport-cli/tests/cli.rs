@@ -659,7 +659,7 @@ async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
     let path = env.config.with_file_name("yesterday.csv");
     let file = path.to_str().unwrap();
     let yesterday = "id,provider,status\ncall-1,rounded,completed\n";
-    let refused: [(&[&str], i32); 3] = [
+    let refused: [(&[&str], i32); 4] = [
         // Voicebot Studio cannot filter by tag: refused before any request (exit 4).
         (&["-p", "voicebot", "export", "--tag", "vip"], 4),
         (
@@ -668,6 +668,8 @@ async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
         ),
         // The vendor refuses the key (exit 3).
         (&["-p", "refused", "export"], 3),
+        // Kept going past it, with nothing else to export (exit 3).
+        (&["export", "--providers", "refused", "--keep-going"], 3),
     ];
     let refused_key = format!(
         "{}\n[providers.refused]\nkind = \"rounded\"\napi_key = \"wrong-key-8\"\nbase_url = \"{}\"\n\
