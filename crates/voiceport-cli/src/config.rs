@@ -93,6 +93,14 @@ fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     }
     let local = PathBuf::from(FILE_NAME);
     if local.is_file() {
+        // Found, not named: a file another user put in a shared folder could point a
+        // `base_url` at a host of theirs and receive the key read from your environment.
+        // Refused, as git refuses a repository another user owns; named, it is read.
+        if let Some(owner) = owned_by_another_user(&local, current_user()) {
+            return Err(Failure::Usage(format!(
+                "./{FILE_NAME} is owned by another user (uid {owner}), and could send your API keys to a host of theirs: not read unless named (`--config ./{FILE_NAME}`)"
+            )));
+        }
         return Ok(Some(local));
     }
     let user_dir = user_config_dir(
@@ -239,9 +247,55 @@ fn key_from(name: &str, config: &ProviderConfig) -> String {
     }
 }
 
+/// The user this process runs as (its effective user id), on Unix.
+#[cfg(unix)]
+fn current_user() -> u32 {
+    // SAFETY: `geteuid` takes nothing, cannot fail and touches no memory of ours.
+    unsafe { libc::geteuid() }
+}
+
+/// The owner of `path` when it is neither `user` nor root (`None` when it cannot be
+/// read), on Unix.
+#[cfg(unix)]
+fn owned_by_another_user(path: &Path, user: u32) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(path).ok()?.uid();
+    (owner != user && owner != 0).then_some(owner)
+}
+
+#[cfg(not(unix))]
+fn current_user() -> u32 {
+    0
+}
+
+#[cfg(not(unix))]
+fn owned_by_another_user(_: &Path, _: u32) -> Option<u32> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file is another user's when its owner is neither `user` nor root; a file that
+    /// cannot be read is nobody's.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_of_another_user_but_root_is_told() {
+        use std::os::unix::fs::MetadataExt;
+        let path = std::env::temp_dir().join(format!("voiceport-owner-{}", std::process::id()));
+        std::fs::write(&path, "").unwrap();
+        let owner = std::fs::metadata(&path).unwrap().uid();
+        assert_eq!(owned_by_another_user(&path, owner), None);
+        assert_eq!(owned_by_another_user(&path, current_user()), None);
+        // As seen by another user: this test's own files are theirs, unless it runs as
+        // root, whose files every user trusts (as ssh does).
+        let other = owner.wrapping_add(1);
+        let expected = (owner != 0).then_some(owner);
+        assert_eq!(owned_by_another_user(&path, other), expected);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(owned_by_another_user(&path, other), None);
+    }
 
     #[test]
     fn an_empty_or_relative_xdg_config_home_is_ignored() {

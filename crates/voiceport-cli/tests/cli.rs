@@ -1169,6 +1169,33 @@ async fn the_configuration_is_found_where_the_readme_says() {
     assert_eq!(used(&elsewhere, None).await, "user");
     assert_eq!(used(&elsewhere, Some(xdg.as_os_str())).await, "xdg");
     assert_eq!(used(&elsewhere, Some("xdg".as_ref())).await, "user");
+    // The working directory's file of another user (not root) is refused unless named:
+    // its `base_url` could take the key read from the environment. Giving a file away
+    // takes root, as this test runs in CI; elsewhere the unit test of the owner check
+    // stands alone.
+    #[cfg(unix)]
+    if std::os::unix::fs::chown(here.join("voiceport.toml"), Some(65_534), None).is_ok() {
+        let mut command = voiceport_bin();
+        command
+            .current_dir(&here)
+            .env("HOME", &home)
+            .args(["capabilities", "--json"]);
+        let out = output(command).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let said = stderr(&out);
+        assert!(
+            said.contains("./voiceport.toml is owned by another user (uid 65534)"),
+            "{said}"
+        );
+        let mut named = voiceport_bin();
+        named
+            .current_dir(&here)
+            .args(["--config", "./voiceport.toml", "capabilities", "--json"]);
+        let out = output(named).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    } else {
+        eprintln!("not root: a file cannot be given to another user, the refusal is untried");
+    }
     std::fs::remove_dir_all(&root).unwrap();
 }
 
