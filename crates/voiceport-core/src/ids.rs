@@ -220,15 +220,55 @@ impl IdFormat {
             provider,
             operation,
             status: None,
-            message: format!("{what} {id:?} is malformed: expected {expected}"),
+            message: format!("{what} {} is malformed: expected {expected}", quoted(id)),
             details: Vec::new(),
         })
+    }
+}
+
+/// The longest part of a refused id an error quotes, in characters.
+const QUOTED_ID_CHARS: usize = 80;
+
+/// `id` quoted as Rust writes a string (`"a\u{1b}b"`), its first [`QUOTED_ID_CHARS`]
+/// characters only, and how many it has past them: an id pasted by mistake (a megabyte of
+/// it) would make an error, and every log line of it, as long.
+fn quoted(id: &str) -> String {
+    match id.char_indices().nth(QUOTED_ID_CHARS) {
+        None => format!("{id:?}"),
+        Some((cut, _)) => {
+            let (shown, rest) = id.split_at(cut);
+            format!("{shown:?}… ({} more characters)", rest.chars().count())
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused id is quoted whole up to 80 characters, and cut past them, saying how
+    /// much was left out.
+    #[test]
+    fn a_long_refused_id_is_quoted_cut() {
+        let refused = |id: &str| {
+            let err = IdFormat::Uuid
+                .check(ProviderKind::Vapi, Operation::GetCall, "call id", id)
+                .unwrap_err();
+            err.to_string()
+        };
+        let eighty = "x".repeat(80);
+        assert!(refused(&eighty).contains(&format!("{eighty:?} is malformed")));
+        let long = format!("{eighty}{}", "y".repeat(1 << 20));
+        let said = refused(&long);
+        assert!(
+            said.contains(&format!("{eighty:?}… (1048576 more characters) is malformed")),
+            "{said}"
+        );
+        assert!(said.len() < 400, "{} bytes", said.len());
+        // Cut on a character, not a byte.
+        let wide = "é".repeat(100);
+        assert!(refused(&wide).contains("(20 more characters)"));
+    }
 
     /// Any string parses as an id, as `From<&str>` takes it.
     #[test]

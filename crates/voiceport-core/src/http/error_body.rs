@@ -53,6 +53,12 @@ pub(crate) fn parse_error_body(body: &[u8]) -> VendorError {
                 .map(vendor_text),
             details: Vec::new(),
         },
+        // A bare list of strings (`["Invalid API key"]`, a NestJS `message` sent alone):
+        // its texts, as a `message` list reads.
+        Ok(items @ Value::Array(_)) => VendorError {
+            message: text_of(Some(&items)).map(|text| vendor_text(&text)),
+            details: Vec::new(),
+        },
         Ok(_) => VendorError::default(),
         Err(_) => VendorError {
             message: html_title(body).or_else(|| plain_text(body)),
@@ -257,6 +263,12 @@ mod tests {
             message(br#""Invalid API key""#).as_deref(),
             Some("Invalid API key")
         );
+        // A bare list of strings, as a `message` list reads; its other items say nothing.
+        assert_eq!(
+            message(br#"["Invalid API key", 3, "Key revoked"]"#).as_deref(),
+            Some("Invalid API key; Key revoked")
+        );
+        assert_eq!(message(b"[1, 2]"), None);
         assert_eq!(
             message(br#"{"Message":"User is not authorized to access this resource"}"#).as_deref(),
             Some(r#"{"Message":"User is not authorized to access this resource"}"#)

@@ -154,15 +154,17 @@ pub(crate) fn next_step(
 }
 
 /// Reads `retry-after-ms` (milliseconds, integer or decimal: what Retell's own SDK reads
-/// first), else `Retry-After`: delay-seconds (integer or decimal) or an HTTP date. A day
-/// at most.
+/// first, when it is not zero), else `Retry-After`: delay-seconds (integer or decimal) or
+/// an HTTP date. A day at most.
 pub(crate) fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let text = |name| headers.get(name)?.to_str().ok().map(str::trim);
     // A number of seconds that is a wait: finite, not negative.
     let wait = |seconds: f64| {
         (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(DAY)))
     };
+    // Zero says nothing the other header cannot say better, as Retell's SDK reads it.
     let millis = text("retry-after-ms").and_then(|text| text.parse::<f64>().ok());
+    let millis = millis.filter(|millis| *millis != 0.0);
     if let Some(wait) = millis.and_then(|millis| wait(millis / 1000.0)) {
         return Some(wait);
     }
@@ -525,7 +527,8 @@ mod tests {
             parse_retry_after(&headers, now),
             Some(Duration::from_micros(12_500))
         );
-        for odd in ["-1", "NaN", "soon"] {
+        // Zero, as Retell's SDK reads it, leaves the word to `Retry-After`.
+        for odd in ["-1", "NaN", "soon", "0", "0.0"] {
             headers.insert("retry-after-ms", HeaderValue::from_static(odd));
             assert_eq!(
                 parse_retry_after(&headers, now),
