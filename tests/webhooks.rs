@@ -1976,6 +1976,111 @@ async fn a_secret_seen_cannot_make_the_receiver_hold_more_than_its_budget() {
     bodies_held_are_within_the_budget(&registry, "support", secret, deliver).await;
 }
 
+/// Budgets set below what a held body counts at least (8 KiB, however small the body)
+/// are raised to it: a small delivery goes through, to a verified provider (the budget of
+/// bodies handled) and to one not verified (its own budget), where every one was refused
+/// 503 for good.
+#[tokio::test]
+async fn budgets_set_below_a_held_body_s_least_share_still_take_a_delivery() {
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
+         [providers.support.webhook]\nsecret = \"{VAPI_SECRET}\"\n\
+         [providers.open]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
+         [providers.open.webhook]\nverify = \"none\"\n"
+    ))
+    .unwrap();
+    let router = Receiver::builder(&registry)
+        .body_limit(4096)
+        .handled_body_budget(4096)
+        .unverified_body_budget(4096)
+        .handler(|_delivery: Delivery| async { Ok(()) })
+        .unwrap();
+    let base = serve(router).await;
+    let body =
+        br#"{"message":{"type":"status-update","status":"ringing","call":{"id":"c-small"}}}"#;
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let (status, said) = post(&format!("{base}/support"), &secret, body.to_vec()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{said}");
+    let (status, said) = post(&format!("{base}/open"), &[], body.to_vec()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{said}");
+}
+
+/// A body decoded on the blocking pool (a MiB or more) stays counted in its provider's
+/// budget until it is decoded, even when its sender hangs up meanwhile (hyper then drops
+/// the request's future): a second such body is refused 503 while the first still holds
+/// the budget, where it was taken and queued behind it, uncounted. The blocking pool is
+/// one thread, held by the test, so that the first decode waits there.
+#[test]
+fn a_body_abandoned_while_it_decodes_stays_counted() {
+    use tokio::io::AsyncWriteExt;
+    const LIMIT: usize = 2 * 1024 * 1024;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let registry = Registry::from_toml_str(
+            "[providers.open]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
+             [providers.open.webhook]\nverify = \"none\"\n",
+        )
+        .unwrap();
+        let router = Receiver::builder(&registry)
+            .body_limit(LIMIT)
+            .unverified_body_budget(LIMIT)
+            .handler(|_delivery: Delivery| async { Ok(()) })
+            .unwrap();
+        let base = serve(router).await;
+        let addr = host_of(&base);
+        // The one blocking thread, held until the test lets it go.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::task::spawn_blocking(move || {
+            let _ = held.recv();
+        });
+        // A status update padded to 1.5 MiB, sent whole; its sender hangs up at once.
+        let mut body =
+            br#"{"message":{"type":"status-update","status":"ringing","call":{"id":"c-big"}}}"#
+                .to_vec();
+        body.resize(3 * 1024 * 1024 / 2, b' ');
+        let mut first = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /webhooks/open HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        first.write_all(head.as_bytes()).await.unwrap();
+        first.write_all(&body).await.unwrap();
+        // Read whole and queued for the blocking thread long before (a loopback read of a
+        // MiB and a half takes milliseconds).
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        drop(first);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The second announces as much: the budget, still holding the first, cannot take it.
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let second = client
+            .post(format!("{base}/open"))
+            .body(body.clone())
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .expect("answered at once");
+        assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+        release.send(()).unwrap();
+        blocker.await.unwrap();
+        // The first decoded and gave its share back: a body of that size goes through.
+        let mut attempts = 0;
+        loop {
+            let (status, said) = post(&format!("{base}/open"), &[], body.clone()).await;
+            if status == StatusCode::NO_CONTENT {
+                break;
+            }
+            attempts += 1;
+            assert!(attempts < 100, "{status}: {said}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+}
+
 /// Three bodies that never finish, posted to `provider` with the `credential` header,
 /// against a budget of two: one is answered 503 at once; once their senders give up, a
 /// delivery (`deliver`, to the receiver's base URL) goes through.

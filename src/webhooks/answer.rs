@@ -13,13 +13,13 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use voiceport_core::webhook::{Deduplicator, EventKey, Ticket};
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
+use voiceport_core::CallEvent;
 use voiceport_core::adapter::shorten;
 use voiceport_core::http::vendor_text;
-use voiceport_core::{CallEvent, Codec};
 
 use super::delivery::{Delivery, HandlerError, HandlerResult, ReplySlot};
 use super::refusals::{Refusals, refusal};
-use super::serve::{Endpoint, Shared, over_handled_budget, vendor_event_of};
+use super::serve::{Endpoint, Shared, over_handled_budget};
 
 /// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry
 /// asks again (answering it 204 as a duplicate would lose the answer), and answered with
@@ -66,7 +66,7 @@ pub(super) async fn answer_request(
         reply: Some(reply),
         key,
     };
-    let mut run = HandlerRun::start(shared, endpoint, delivery, span, &body, held, None);
+    let mut run = HandlerRun::start(shared, endpoint, delivery, span, held, None);
     if shared.channel_closed.is_some() {
         run = run.unqueued_if_dropped();
     }
@@ -113,20 +113,16 @@ pub(super) async fn answer_request(
     // A handler still at work once the vendor has its answer (a reply, or 504) ends on its
     // own task (see `HandlerRun`); but a request still waiting for room in the channel at
     // 504 is not queued later (`unqueued_if_dropped`).
+    let vendor_event = Arc::clone(&run.vendor_event);
     drop(run);
     let provider = &endpoint.name;
     match outcome {
         Answer::Reply(reply) => axum::Json(reply).into_response(),
         Answer::None => StatusCode::NO_CONTENT.into_response(),
-        Answer::Failed(error) => handler_failed(
-            &shared.refusals,
-            provider,
-            &vendor_event_of(endpoint.codec, &body).await,
-            error,
-        ),
+        Answer::Failed(error) => handler_failed(&shared.refusals, provider, &vendor_event, error),
         Answer::TimedOut => {
-            let vendor_event = vendor_event_of(endpoint.codec, &body).await;
-            refusal!(shared.refusals, trouble provider, provider_name = %provider, vendor_event = shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
+            let vendor_event = &*vendor_event;
+            refusal!(shared.refusals, trouble provider, provider_name = %provider, vendor_event, "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
         }
@@ -161,7 +157,8 @@ pub(super) fn deadline_after(start: Instant, wait: Duration) -> Instant {
 /// receiver's warnings). Its message only at `debug`, as vendor text is (300 characters at
 /// most, control characters and a URL's path and query left out: an address may carry a
 /// password): a handler's `?` on a voiceport error carries the vendor's words, which may
-/// quote a number called or what a customer said.
+/// quote a number called or what a customer said. `vendor_event` is the event's name as
+/// [`shorten`] gives it ([`HandlerRun::vendor_event`]).
 pub(super) fn handler_failed(
     refusals: &Refusals,
     provider: &str,
@@ -170,12 +167,12 @@ pub(super) fn handler_failed(
 ) -> Response {
     let HandlerError { message, closed } = error;
     let (status, answer) = if closed {
-        refusal!(refusals, trouble provider, provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application stopped receiving webhook events");
+        refusal!(refusals, trouble provider, provider_name = %provider, vendor_event, error = %vendor_text(&message), "the application stopped receiving webhook events");
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        tracing::info!(provider_name = %provider, vendor_event = shorten(vendor_event), "the application did not take a webhook event");
-        tracing::debug!(provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application did not take a webhook event: its message");
+        tracing::info!(provider_name = %provider, vendor_event, "the application did not take a webhook event");
+        tracing::debug!(provider_name = %provider, vendor_event, error = %vendor_text(&message), "the application did not take a webhook event: its message");
         let answer = "the application could not take the event: send it again";
         (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
@@ -222,8 +219,9 @@ pub(super) struct HandlerRun {
     /// For the log of a failure no request is left to answer.
     pub(super) provider: Arc<str>,
     pub(super) refusals: Arc<Refusals>,
-    pub(super) codec: &'static dyn Codec,
-    pub(super) body: Bytes,
+    /// The event's vendor name, cut short and escaped ([`shorten`]), taken before the
+    /// delivery was handed over: what a failure's log names.
+    pub(super) vendor_event: Arc<str>,
     /// Dropped before it ended, the handler is dropped too rather than going on.
     pub(super) unqueued_if_dropped: bool,
     /// The delivery's span, entered whenever the handler runs (on its own task too): what
@@ -234,17 +232,18 @@ pub(super) struct HandlerRun {
 }
 
 impl HandlerRun {
-    /// Hands `delivery` (of `body`, held in the budget by `held`) to the handler, in the
+    /// Hands `delivery` (its body held in the budget by `held`) to the handler, in the
     /// delivery's `span`; news comes `admitted` to the window.
     pub(super) fn start(
         shared: &Shared,
         endpoint: &Endpoint,
         delivery: Delivery,
         span: &tracing::Span,
-        body: &Bytes,
         held: OwnedSemaphorePermit,
         admitted: Option<Admitted>,
     ) -> Self {
+        // Kept aside for the log of a failure (a few bytes, not the body to decode again).
+        let vendor_event = Arc::from(shorten(&delivery.event.vendor_event));
         // A handler that panics before it returns its future fails like one whose future
         // panics: the vendor is answered 500, not dropped.
         let handling = span.in_scope(|| {
@@ -257,8 +256,7 @@ impl HandlerRun {
             held: Some(held),
             provider: Arc::clone(&endpoint.name),
             refusals: Arc::clone(&shared.refusals),
-            codec: endpoint.codec,
-            body: body.clone(),
+            vendor_event,
             unqueued_if_dropped: false,
             span: span.clone(),
             running: Some(shared.running.enter()),
@@ -313,9 +311,8 @@ impl Drop for HandlerRun {
         };
         let (mut admitted, held) = (self.admitted.take(), self.held.take());
         let running = self.running.take();
-        let (provider, codec) = (Arc::clone(&self.provider), self.codec);
+        let (provider, vendor_event) = (Arc::clone(&self.provider), Arc::clone(&self.vendor_event));
         let refusals = Arc::clone(&self.refusals);
-        let body = std::mem::take(&mut self.body);
         let span = std::mem::replace(&mut self.span, tracing::Span::none());
         runtime.spawn(async move {
             let (_held, _running) = (held, running);
@@ -329,10 +326,10 @@ impl Drop for HandlerRun {
                 }
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
-                    let vendor_event = vendor_event_of(codec, &body).await;
+                    let vendor_event = &*vendor_event;
                     // Its message at debug level only, as above.
-                    refusal!(refusals, trouble &provider, provider_name = %provider, vendor_event = shorten(&vendor_event), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
-                    tracing::debug!(provider_name = %provider, vendor_event = shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered: its message");
+                    refusal!(refusals, trouble &provider, provider_name = %provider, vendor_event, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    tracing::debug!(provider_name = %provider, vendor_event, error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered: its message");
                 }
             }
         });

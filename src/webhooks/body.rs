@@ -5,7 +5,9 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::refusals::refusal;
 use super::serve::{Shared, busy, closing};
@@ -89,18 +91,19 @@ fn too_large() -> Response {
 }
 
 /// The share of the budget of bodies not yet verified and decoded that one body holds, in
-/// KiB: released when dropped.
-pub(super) struct Held<'a> {
-    pub(super) budget: Option<&'a Semaphore>,
-    pub(super) permit: Option<SemaphorePermit<'a>>,
+/// KiB: released when dropped. Owned, so that it can go with the body's decode to the
+/// blocking pool, and stay counted there when the request that brought it is dropped.
+pub(super) struct Held {
+    pub(super) budget: Option<Arc<Semaphore>>,
+    pub(super) permit: Option<OwnedSemaphorePermit>,
     pub(super) kib: usize,
 }
 
-impl Held<'_> {
+impl Held {
     /// Takes what `bytes` need beyond what is held already; `false` when the budget has not
     /// that much left (nothing is waited for). Always `true` without a budget.
     fn cover(&mut self, bytes: u64) -> bool {
-        let Some(budget) = self.budget else {
+        let Some(budget) = &self.budget else {
             return true;
         };
         let kib = usize::try_from(bytes.div_ceil(1024)).unwrap_or(usize::MAX);
@@ -110,7 +113,7 @@ impl Held<'_> {
         let Ok(more_permits) = u32::try_from(more) else {
             return false;
         };
-        let Ok(taken) = budget.try_acquire_many(more_permits) else {
+        let Ok(taken) = Arc::clone(budget).try_acquire_many_owned(more_permits) else {
             return false;
         };
         match &mut self.permit {
@@ -126,19 +129,19 @@ impl Held<'_> {
 /// arrives (what a sender announces but does not send takes nothing), and a body the
 /// budget cannot cover is not read further: one whose `declared` length is over what the
 /// budget has left is refused before any of it is read.
-pub(super) async fn read_body<'a>(
+pub(super) async fn read_body(
     body: Body,
     declared: Option<u64>,
     limit: usize,
-    budget: Option<&'a Semaphore>,
-) -> std::result::Result<(Bytes, Held<'a>), Unread> {
+    budget: Option<&Arc<Semaphore>>,
+) -> std::result::Result<(Bytes, Held), Unread> {
     if let (Some(budget), Some(declared)) = (budget, declared)
         && declared.div_ceil(1024) > budget.available_permits() as u64
     {
         return Err(Unread::OverBudget);
     }
     let mut held = Held {
-        budget,
+        budget: budget.cloned(),
         permit: None,
         kib: 0,
     };

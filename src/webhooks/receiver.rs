@@ -16,7 +16,7 @@ use voiceport_core::webhook::{
 use super::delivery::{Delivery, Handler, HandlerError, HandlerResult};
 use super::refusals::Refusals;
 use super::running::RunningHandlers;
-use super::serve::{Endpoint, Shared, not_a_post, receive, unrouted};
+use super::serve::{Endpoint, HELD_BODY_MIN_KIB, Shared, not_a_post, receive, unrouted};
 use crate::Registry;
 
 /// Serves `POST /webhooks/{provider}` (or the [path](ReceiverBuilder::path) it is given)
@@ -188,8 +188,8 @@ impl ReceiverBuilder<'_> {
     /// How many bytes the bodies not yet verified and decoded may hold together, for each
     /// provider
     /// (503 with `Retry-After` for a delivery that would go over its provider's; see
-    /// [`DEFAULT_UNVERIFIED_BODY_BUDGET`], the default). Never less than the body limit,
-    /// so that one body of any size accepted fits; counted in KiB (a body arriving in
+    /// [`DEFAULT_UNVERIFIED_BODY_BUDGET`], the default). Never less than the body limit, nor
+    /// than 8 KiB, so that one body of any size accepted fits; counted in KiB (a body arriving in
     /// several chunks counts the buffer it is joined in, which never grows past the body
     /// limit). It covers every body while it arrives and until it is decoded: those whose
     /// signature must be checked against them, those of a scheme that reads the headers
@@ -208,8 +208,8 @@ impl ReceiverBuilder<'_> {
 
     /// How many bytes the bodies of the deliveries being handled may hold together, across
     /// the receiver (503 with `Retry-After` for a delivery that would go over it; see
-    /// [`DEFAULT_HANDLED_BODY_BUDGET`], the default). Never less than the body limit, so
-    /// that one body of any size accepted fits; counted in KiB, and a body at least as 8 KiB
+    /// [`DEFAULT_HANDLED_BODY_BUDGET`], the default). Never less than the body limit, nor
+    /// than 8 KiB, so that one body of any size accepted fits; counted in KiB, and a body at least as 8 KiB
     /// (what it holds of the connection's read buffer, which it shares). A delivery holds its share
     /// from when its body is verified until it is answered; in [`channel`](Self::channel)
     /// mode, the events waiting in the channel hold their bodies besides (the channel's
@@ -419,10 +419,11 @@ impl ReceiverBuilder<'_> {
     }
 
     /// The KiB of a budget of `bytes`: as many as a semaphore holds, and never less than
-    /// one body of the largest size.
+    /// one body of the largest size, counted as a held body is (at least
+    /// [`HELD_BODY_MIN_KIB`]): a smaller budget would refuse every delivery.
     fn budget_kib(&self, bytes: usize) -> usize {
         let kib = |bytes: usize| bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS);
-        kib(bytes).max(kib(self.body_limit))
+        (kib(bytes).max(kib(self.body_limit))).max(HELD_BODY_MIN_KIB)
     }
 
     fn router(

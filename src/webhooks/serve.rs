@@ -69,7 +69,7 @@ pub(super) struct Shared {
 /// in a single chunk is a slice of the connection's read buffer (at least 8 KiB, hyper's
 /// smallest), which it keeps whole while it is held. Counted at its length alone, a
 /// small delivery would hold eight times what it counts.
-const HELD_BODY_MIN_KIB: usize = 8;
+pub(super) const HELD_BODY_MIN_KIB: usize = 8;
 
 impl Shared {
     /// The share of the budget of bodies being handled that a verified `body` takes until
@@ -163,14 +163,15 @@ pub(super) async fn receive(
         Err(answer) => return answer,
     };
     let verified = span.in_scope(|| head.verify_body(&body).map_err(Unaccepted::Refused));
-    let decoded = match verified {
-        Ok(()) => decode(endpoint, &body).instrument(span.clone()).await,
-        Err(unaccepted) => Err(unaccepted),
-    };
     // The body's share of the budget of bodies not yet verified and decoded goes back once
-    // it is decoded or refused, not before: a large body decoded on the blocking pool stays
-    // counted, so that bodies posted faster than they decode cannot pile up uncounted.
-    drop(held);
+    // it is decoded or refused, not before: it goes with the decode (see `decode`).
+    let decoded = match verified {
+        Ok(()) => decode(endpoint, &body, held).instrument(span.clone()).await,
+        Err(unaccepted) => {
+            drop(held);
+            Err(unaccepted)
+        }
+    };
     let entered = span.enter();
     let event = match decoded {
         Ok(event) => event,
@@ -227,7 +228,7 @@ async fn read_checked<'a>(
     body: Body,
     arrived: Instant,
     span: &tracing::Span,
-) -> std::result::Result<(HeadChecked<'a>, Bytes, Held<'a>), Response> {
+) -> std::result::Result<(HeadChecked<'a>, Bytes, Held), Response> {
     let (provider, headers) = (&*endpoint.name, &parts.headers);
     let head = match endpoint.verifier.check_head(parts.uri.query(), headers) {
         Ok(head) => head,
@@ -259,7 +260,7 @@ async fn read_checked<'a>(
     // them already, but its secret travels in every delivery, and whoever saw one could
     // send bodies that never finish: those count while they arrive too. (Under `none`
     // nothing is ever checked.)
-    let budget = Some(&*endpoint.unverified);
+    let budget = Some(&endpoint.unverified);
     let reading = read_body(body, declared_length(headers), shared.body_limit, budget);
     // A body already in (most are) is read without setting a timer.
     let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
@@ -281,23 +282,26 @@ async fn read_checked<'a>(
 /// with it) is left out of what is decoded. A body of a MiB or more is decoded on the
 /// blocking pool ([`decode_off_runtime`]): the tens of milliseconds of the largest
 /// delivery the receiver takes would hold up every other delivery on this worker.
-async fn decode(endpoint: &Endpoint, body: &Bytes) -> Result<CallEvent, Unaccepted> {
+///
+/// The body's share of the budget (`held`) goes with the decode, and back once it is
+/// done: were the sender to hang up meanwhile (hyper dropping this future), a decode on
+/// the blocking pool would go on holding the body, and its share must stay counted, or
+/// bodies posted and abandoned faster than they decode would pile up there uncounted.
+async fn decode(endpoint: &Endpoint, body: &Bytes, held: Held) -> Result<CallEvent, Unaccepted> {
     let json = body.slice_ref(voiceport_core::adapter::strip_bom(body));
     let codec = endpoint.codec;
-    let decoding =
-        move |json: &Bytes| voiceport_core::sharing_body(json, || codec.decode_webhook(json));
-    match decode_off_runtime(
-        endpoint.kind,
-        Operation::ParseWebhook,
-        json.clone(),
-        decoding,
-    )
-    .await
-    {
-        Ok(event) => Ok(event),
-        Err(error) => Err(Unaccepted::Unparsable(
-            quoting_no_secret(endpoint, json, error).await,
+    let decoding = move |json: &Bytes| {
+        let decoded = voiceport_core::sharing_body(json, || codec.decode_webhook(json));
+        Ok((decoded, held))
+    };
+    let kind = endpoint.kind;
+    match decode_off_runtime(kind, Operation::ParseWebhook, json.clone(), decoding).await {
+        Ok((Ok(event), _held)) => Ok(event),
+        Ok((Err(error), held)) => Err(Unaccepted::Unparsable(
+            quoting_no_secret(endpoint, json, error, held).await,
         )),
+        // The runtime is shutting down: the decode was dropped, its share with it.
+        Err(error) => Err(Unaccepted::Unparsable(error)),
     }
 }
 
@@ -305,22 +309,27 @@ async fn decode(endpoint: &Endpoint, body: &Bytes) -> Result<CallEvent, Unaccept
 /// the body with the secret hidden: the error quotes the body around where it breaks, cut
 /// short, and a secret cut across the excerpt's start would no longer match a mask laid
 /// over the error after. Masked and decoded again only on this failing path, and as the
-/// body was decoded: a large one on the blocking pool.
+/// body was decoded: a large one on the blocking pool, its share of the budget (`held`)
+/// going with it.
 async fn quoting_no_secret(
     endpoint: &Endpoint,
     json: Bytes,
     error: voiceport_core::Error,
+    held: Held,
 ) -> voiceport_core::Error {
     let Some(mask) = endpoint.secret_mask.clone() else {
         return error;
     };
     let codec = endpoint.codec;
     // `Ok`: the secret is not in the body (or, hidden, the body decodes): the error stands.
-    let again = move |json: &Bytes| match mask.mask_bytes(json) {
-        std::borrow::Cow::Borrowed(_) => Ok(()),
-        std::borrow::Cow::Owned(hidden) => {
-            let hidden = Bytes::from(hidden);
-            voiceport_core::sharing_body(&hidden, || codec.decode_webhook(&hidden)).map(drop)
+    let again = move |json: &Bytes| {
+        let _held = held;
+        match mask.mask_bytes(json) {
+            std::borrow::Cow::Borrowed(_) => Ok(()),
+            std::borrow::Cow::Owned(hidden) => {
+                let hidden = Bytes::from(hidden);
+                voiceport_core::sharing_body(&hidden, || codec.decode_webhook(&hidden)).map(drop)
+            }
         }
     };
     (decode_off_runtime(endpoint.kind, Operation::ParseWebhook, json, again).await)
@@ -447,29 +456,12 @@ async fn admit_and_dispatch(
         key: Some(key),
     };
     drop(entered);
-    let run = HandlerRun::start(shared, endpoint, delivery, span, body, held, Some(admitted));
+    let run = HandlerRun::start(shared, endpoint, delivery, span, held, Some(admitted));
+    let vendor_event = Arc::clone(&run.vendor_event);
     match run.finish().await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(error) => handler_failed(
-            &shared.refusals,
-            &endpoint.name,
-            &vendor_event_of(endpoint.codec, body).await,
-            error,
-        ),
+        Err(error) => handler_failed(&shared.refusals, &endpoint.name, &vendor_event, error),
     }
-}
-
-/// The vendor's type of the event in `body`, for the log of a failure to handle it: the
-/// event went to the handler, and is decoded again rather than copied aside for every
-/// delivery; a large body off the runtime's threads, as it was decoded the first time.
-pub(super) async fn vendor_event_of(codec: &'static dyn Codec, body: &Bytes) -> String {
-    let decode =
-        move |body: &Bytes| voiceport_core::sharing_body(body, || codec.decode_webhook(body));
-    let decoded = decode_off_runtime(codec.kind(), Operation::ParseWebhook, body.clone(), decode);
-    decoded
-        .await
-        .map(|event| event.vendor_event)
-        .unwrap_or_default()
 }
 
 /// A delivery that failed verification: 401, and a warning naming the provider (a

@@ -261,7 +261,9 @@ mod tests {
         let long = format!("{eighty}{}", "y".repeat(1 << 20));
         let said = refused(&long);
         assert!(
-            said.contains(&format!("{eighty:?}… (1048576 more characters) is malformed")),
+            said.contains(&format!(
+                "{eighty:?}… (1048576 more characters) is malformed"
+            )),
             "{said}"
         );
         assert!(said.len() < 400, "{} bytes", said.len());
