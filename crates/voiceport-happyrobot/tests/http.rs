@@ -874,6 +874,32 @@ async fn ending_a_call_that_is_over_succeeds() {
     }
 }
 
+/// A stop refused with another 4xx status than those voiceport names (a 423, here) is read
+/// back as any refusal is: done for a call over, a conflict saying so for a call live.
+#[tokio::test]
+async fn a_stop_refused_with_another_4xx_reads_the_call_back() {
+    for (status, ended) in [("Completed", true), ("In progress", false)] {
+        let api = api().await;
+        let locked = r#"{"message": "Call is locked"}"#;
+        api.respond_json("POST", &call_tail("/stop"), 423, locked)
+            .await;
+        api.respond_json("GET", &call_tail(""), 200, &call_with_status(status))
+            .await;
+        let result = client(&api).end_call(&id()).await;
+        match ended {
+            true => result.unwrap(),
+            false => {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(&err, Error::Conflict { message: Some(m), .. }
+                        if m.starts_with("the call exists, in_progress") && m.contains("HTTP 423: Call is locked")),
+                    "{err:?}"
+                );
+            }
+        }
+    }
+}
+
 /// A cancel refused for a call that reads back as canceled already has nothing left to
 /// do: it succeeds.
 #[tokio::test]

@@ -327,11 +327,17 @@ impl Adapter for Vapi {
         let request = Request::get(op, self.call_path(id)).call_id(id.as_str());
         let response = match self.http.send(request).await {
             Ok(response) => response,
-            // An answer that broke off or was too large reads as a request applied: here
-            // it was the read, and nothing was sent to end the call.
-            Err(error @ (Error::AnswerCut { .. } | Error::BodyTooLarge { .. })) => {
-                return Err(unread(error));
+            // An answer that broke off (after the client's own retries of the read) reads
+            // as a request applied: here it was the read, and nothing was sent to end the
+            // call. A failure on the way, as a broken connection is: worth trying again.
+            Err(Error::AnswerCut { received, .. }) => {
+                let why = format!(
+                    "the call's answer broke off after {received} bytes as it was read first; the end-call was not sent"
+                );
+                return Err(Error::transport(kind, op, false, why));
             }
+            // Too large is no passing failure: the call cannot be read to find its control.
+            Err(error @ Error::BodyTooLarge { .. }) => return Err(unread(error)),
             Err(other) => return Err(other),
         };
         let call = (self.codec().decode_call_as(op, &response.body)).map_err(unread)?;
@@ -375,7 +381,23 @@ impl Adapter for Vapi {
             .json(&end)
             .call_id(id.as_str())
             .without_key();
-        self.http.send_only(request).await
+        // A 401 or 403 from the control URL is no word on the API key, which was not sent
+        // (and which the read just took): a refusal of the end, which the call read back
+        // then explains, as any other vendor's refusal of an end (Vapi does not document
+        // the control URL's answers).
+        self.http
+            .send_only(request)
+            .await
+            .map_err(|error| match error {
+                Error::Unauthorized {
+                    status, message, ..
+                } => {
+                    let said = message.unwrap_or_else(|| "refused".to_owned());
+                    let message = format!("the call's control URL answered {status}: {said}");
+                    Error::invalid_request(kind, op, Some(status), message, Vec::new())
+                }
+                other => other,
+            })
     }
 }
 

@@ -1855,6 +1855,21 @@ async fn vapi_ends_a_live_call_through_its_control_url() {
             if message.as_deref() == Some("the call exists, in_progress; the vendor answered: Call not found")),
         "{err:?}"
     );
+
+    // Nor is a 401 or 403 of the control URL a word on the API key, which it is not sent
+    // (and which the read just took): a refusal of the end, which the live call makes a
+    // conflict.
+    for status in [401, 403] {
+        let api = VP.api().await;
+        let id = serve_live_call(&api, status, r#"{"message": "Forbidden"}"#).await;
+        let err = VP.client(&api).end_call(&id).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Conflict { operation: Operation::EndCall, message, .. }
+                if message.as_deref().is_some_and(|m| m.starts_with("the call exists, in_progress")
+                    && m.contains(&format!("control URL answered {status}")))),
+            "{status}: {err:?}"
+        );
+    }
 }
 
 /// The control URL is a credential: a control server that echoes its path (an Express
@@ -1968,6 +1983,56 @@ async fn vapi_end_call_of_a_call_that_cannot_be_read_sends_nothing() {
     assert_eq!(err.to_string().matches("end_call").count(), 1, "{err}");
     let sent = calls_sent(&api).await;
     assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
+}
+
+/// A read of the call whose answer breaks off (every attempt of it) is a failure on the
+/// way, as a broken connection is: worth trying again, and no end applied nor a conflict
+/// (which would not be tried again, though the call may be live). Nothing is sent to the
+/// control URL.
+#[tokio::test]
+async fn vapi_end_call_whose_read_breaks_off_is_worth_trying_again() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    // Every request answered 200 with a body announced as 1,000 bytes, cut after 7.
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = vec![0; 4096];
+            let read = socket.read(&mut head).await.unwrap_or(0);
+            let line = String::from_utf8_lossy(&head[..read]);
+            seen.lock()
+                .unwrap()
+                .push(line.lines().next().unwrap_or_default().to_owned());
+            let cut = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"id\": ";
+            let _ = socket.write_all(cut.as_bytes()).await;
+        }
+    });
+    let config = voiceport_core::ProviderConfig::new(voiceport_core::ProviderKind::Vapi)
+        .with_api_key("vapi-test-key")
+        .with_base_url(&base);
+    let id = CallId::new("0c6b8e0e-6d1f-4a51-9b7e-2f9d3c4a5b6e");
+    let err = Vapi::from_config(&config)
+        .unwrap()
+        .end_call(&id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { sent: false, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
+    assert_ne!(err.status(), Some(409), "{err}");
+    let chain = voiceport_core::chain_text(&err);
+    assert!(chain.contains("the end-call was not sent"), "{chain}");
+    let requests = requests.lock().unwrap();
+    assert!(!requests.is_empty());
+    assert!(
+        requests.iter().all(|r| r.starts_with("GET ")),
+        "{requests:?}"
+    );
 }
 
 /// A read of the call that comes back too large (over the configured cap) is no end

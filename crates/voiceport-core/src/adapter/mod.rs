@@ -454,8 +454,9 @@ impl<A: Adapter> VoiceProvider for A {
 }
 
 /// The result of a request that moves a call to a state (`reached`: over, canceled), where
-/// the vendor's refusal (a conflict, a 4xx it gives as an invalid request, or a not-found:
-/// Retell's catch-all 422 reads as one) is read again against the call: already in that
+/// the vendor's refusal (a conflict, a 4xx it gives as an invalid request or as another
+/// status, but 408, or a not-found: Retell's catch-all 422 reads as one) is read again
+/// against the call: already in that
 /// state, the request has nothing left to do and succeeds. Vendors differ on ending a call
 /// that is over (Rounded documents a 200; HappyRobot's answer is undocumented, and the
 /// sandbox refuses it), and the call may be over because of this very request, whose
@@ -465,8 +466,8 @@ impl<A: Adapter> VoiceProvider for A {
 /// A call that reads back as missing turns a refusal inside a success answer (Rounded's
 /// error in a 200, an invalid request with that status) into that not-found. Any other
 /// error, or a call not in that state (or not readable, or a vendor without `get_call`),
-/// keeps the refusal; but where `refusal_is_conflict` (ending), a not-found or
-/// invalid-request refusal of a call that reads back, not in that state, is a conflict,
+/// keeps the refusal; but where `refusal_is_conflict` (ending), a not-found, an
+/// invalid-request or another 4xx refusal of a call that reads back, not in that state, is a conflict,
 /// with the call's status and the vendor's message: the call is there, and cannot be
 /// ended as it is (live, yet refused; still scheduled). Every vendor's refusal then reads
 /// the same, and an application reading a not-found would stop following a call still
@@ -486,6 +487,12 @@ async fn unless_already<A: Adapter + ?Sized>(
             | Error::InvalidRequest {
                 status: Some(_), ..
             }
+            // Another 4xx refusal (405, 412, 423 …), but a timeout's 408, which says
+            // nothing of the call.
+            | Error::UnexpectedStatus {
+                status: 400..=407 | 409..=499,
+                ..
+            }
             // A 2xx whose body broke off, where the adapter reads the answer (Rounded's
             // end): it may have carried a refusal, so the call says what happened.
             | Error::AnswerCut { .. }),
@@ -502,11 +509,12 @@ async fn unless_already<A: Adapter + ?Sized>(
             tracing::debug!(call_status = %call.status, "refused, but the call is there already: done");
             Ok(())
         }
-        (Ok(call), refusal @ (Error::NotFound { .. } | Error::InvalidRequest { .. }))
-            if refusal_is_conflict =>
-        {
-            Err(conflict_with(refusal, call.status))
-        }
+        (
+            Ok(call),
+            refusal @ (Error::NotFound { .. }
+            | Error::InvalidRequest { .. }
+            | Error::UnexpectedStatus { .. }),
+        ) if refusal_is_conflict => Err(conflict_with(refusal, call.status)),
         (
             Err(Error::NotFound { message, .. }),
             Error::InvalidRequest {
@@ -534,6 +542,18 @@ fn conflict_with(refusal: Error, status: CallStatus) -> Error {
             operation,
             message,
         } => (provider, operation, message),
+        Error::UnexpectedStatus {
+            provider,
+            operation,
+            status,
+            message,
+        } => {
+            let said = message.map_or_else(
+                || format!("HTTP {status}"),
+                |m| format!("HTTP {status}: {m}"),
+            );
+            (provider, operation, Some(said))
+        }
         Error::InvalidRequest {
             provider,
             operation,
