@@ -1284,6 +1284,62 @@ pub(crate) mod tests {
         }
     }
 
+    /// A provider whose listing starts (said by `started`), then never answers; its
+    /// request's future sets `dropped` when it is dropped.
+    #[derive(Debug, Default)]
+    struct Abandoned {
+        started: tokio::sync::Notify,
+        dropped: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    /// Sets its flag when dropped.
+    struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl VoiceProvider for Abandoned {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Retell
+        }
+        fn capabilities(&self) -> Capabilities {
+            Unlisting::Hanging.capabilities()
+        }
+        async fn get_call(&self, _id: &CallId) -> Result<Call> {
+            Err(Error::unsupported(self.kind(), Operation::GetCall))
+        }
+        async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
+            let _dropped = SetOnDrop(Arc::clone(&self.dropped));
+            self.started.notify_one();
+            futures::future::pending().await
+        }
+    }
+
+    /// A walk dropped while a provider's page is being fetched stops that fetch (its task
+    /// aborted), rather than leaving it to run, and hold its connection, to its timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_walk_dropped_mid_fetch_stops_the_fetch() {
+        use std::sync::atomic::Ordering;
+        let provider = Arc::new(Abandoned::default());
+        let mut walk = walk_of("slow", provider.clone());
+        assert!(futures::poll!(walk.try_next()).is_pending());
+        provider.started.notified().await;
+        assert!(!provider.dropped.load(Ordering::SeqCst));
+        drop(walk);
+        let stopped = async {
+            while !provider.dropped.load(Ordering::SeqCst) {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), stopped)
+            .await
+            .expect("the fetch was left running");
+    }
+
     /// A merged walk over `provider` alone, named `name`, with no filter.
     fn walk_of(name: &str, provider: Arc<dyn VoiceProvider>) -> MergedCalls {
         let providers = vec![(name.to_owned(), provider)];
