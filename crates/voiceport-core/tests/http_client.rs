@@ -117,6 +117,59 @@ async fn reads_the_ok_call(client: &voiceport_core::http::HttpClient) {
     assert_eq!(response.json::<Thing>().unwrap().id, "ok");
 }
 
+/// An answer's `x-should-retry` (what Stainless-built APIs send, and Retell's SDK follows)
+/// decides over the status: `false` stops the retries of a 503, `true` has a 409 of a
+/// read sent again, and nothing makes a dial that may have arrived go again.
+#[tokio::test]
+async fn the_vendor_s_x_should_retry_is_followed_where_retrying_is_safe() {
+    let told = |status: u16, retry: &str| {
+        ResponseTemplate::new(status).insert_header("x-should-retry", retry)
+    };
+    // `false`: one attempt of a read the status alone would retry.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(told(503, "false"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
+    let err = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
+    drop(server);
+
+    // `true` (in any case): a read refused 409, which the status alone would not retry.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(told(409, "True"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "ok"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
+    reads_the_ok_call(&client).await;
+    drop(server);
+
+    // `true` on a dial that may have arrived (a 503): never sent again.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(told(503, "true"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
+    let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
+    let err = client.send(dial).await.unwrap_err();
+    assert_eq!(err.outcome(), RequestOutcome::Unknown, "{err:?}");
+}
+
 /// A 408 (the vendor stopped waiting for the request) is retried for a read, as RFC 9110
 /// allows, and never for a dial.
 #[tokio::test]

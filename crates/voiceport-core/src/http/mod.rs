@@ -335,7 +335,17 @@ impl HttpClient {
             }
             attempts += 1;
             span.record("attempt", attempts);
-            let result = (self.attempt(&request, &url, body.as_deref(), span, &masks)).await;
+            // What the vendor's answer says of trying again, where it says (`x-should-retry`).
+            let mut vendor_says = None;
+            let attempt = self.attempt(
+                &request,
+                &url,
+                body.as_deref(),
+                span,
+                &masks,
+                &mut vendor_says,
+            );
+            let result = attempt.await;
             // Masked before anything logs it: a vendor may echo the key in any text.
             let error = match result {
                 Ok(response) => return Ok(response),
@@ -359,7 +369,8 @@ impl HttpClient {
             // What lies under the error (a refused connection, a TLS failure, a reset),
             // which its own text does not say: for the log lines below, when they are on.
             let cause = || std::error::Error::source(&error).map(crate::chain_text);
-            match retry::next_step(&settings.retry, request.retry, attempts, started, &error) {
+            let retry = &settings.retry;
+            match retry::next_step(retry, request.retry, attempts, started, &error, vendor_says) {
                 Ok(delay) => {
                     waited += delay;
                     span.record("retry_delay_ms", millis(delay));
@@ -433,6 +444,7 @@ impl HttpClient {
         self.send(request).await.map(drop)
     }
 
+    /// One attempt of `request`; an error answer's `x-should-retry` goes to `vendor_says`.
     async fn attempt(
         &self,
         request: &Request,
@@ -440,6 +452,7 @@ impl HttpClient {
         body: Option<&[u8]>,
         span: &tracing::Span,
         masks: &[&crate::SecretMask],
+        vendor_says: &mut Option<bool>,
     ) -> Result<Response> {
         let inner = &*self.inner;
         let (provider, operation) = (inner.provider, request.operation);
@@ -528,6 +541,7 @@ impl HttpClient {
             Some(not_found) if not_found == status.as_u16() => StatusCode::NOT_FOUND,
             _ => status,
         };
+        *vendor_says = retry::vendor_says_retry(&headers);
         Err(status_error(provider, operation, status, &headers, &body))
     }
 }

@@ -89,6 +89,8 @@ pub(crate) enum GiveUp {
     MaybeSent,
     /// The wait (the backoff, or the vendor's `Retry-After`) goes past the time budget.
     TimeBudget,
+    /// The vendor's answer said not to (`x-should-retry: false`).
+    VendorSaid,
 }
 
 impl GiveUp {
@@ -99,24 +101,31 @@ impl GiveUp {
             GiveUp::Lasting => "lasting",
             GiveUp::MaybeSent => "maybe_sent",
             GiveUp::TimeBudget => "time_budget",
+            GiveUp::VendorSaid => "vendor_said",
         }
     }
 }
 
-/// The wait before the next attempt, or why `error` is returned as it is.
+/// The wait before the next attempt, or why `error` is returned as it is. `vendor_says`
+/// is what the vendor's answer said of trying again ([`vendor_says_retry`]), when it said.
 pub(crate) fn next_step(
     policy: &RetryPolicy,
     mode: RetryMode,
     attempts_made: u32,
     started: Instant,
     error: &Error,
+    vendor_says: Option<bool>,
 ) -> Result<Duration, GiveUp> {
     if attempts_made >= policy.max_attempts {
         return Err(GiveUp::Attempts);
     }
-    // What may succeed later (`Error::is_transient`) is tried again when repeating it is
-    // safe: always for an idempotent request, and for a dial when it was certainly not sent.
-    if !error.is_transient() {
+    if vendor_says == Some(false) {
+        return Err(GiveUp::VendorSaid);
+    }
+    // What may succeed later (`Error::is_transient`), or what the vendor says to send
+    // again, is tried again when repeating it is safe: always for an idempotent request,
+    // and for a dial when it was certainly not sent.
+    if !error.is_transient() && vendor_says != Some(true) {
         return Err(GiveUp::Lasting);
     }
     if mode != RetryMode::Idempotent && !never_sent(error) {
@@ -151,6 +160,19 @@ pub(crate) fn next_step(
         after.checked_add(spread)
     });
     Ok(jittered.unwrap_or(delay))
+}
+
+/// What an answer's `x-should-retry` header says of sending the request again (`true` or
+/// `false`, in any case): the header Stainless-built APIs send, and their SDKs follow
+/// (Retell's does), over the status's own reading. `None` without it, or with another
+/// value.
+pub(crate) fn vendor_says_retry(headers: &HeaderMap) -> Option<bool> {
+    let said = headers.get("x-should-retry")?.to_str().ok()?.trim();
+    match () {
+        () if said.eq_ignore_ascii_case("true") => Some(true),
+        () if said.eq_ignore_ascii_case("false") => Some(false),
+        () => None,
+    }
 }
 
 /// Reads `retry-after-ms` (milliseconds, integer or decimal: what Retell's own SDK reads
@@ -216,7 +238,21 @@ mod tests {
         started: Instant,
         error: &Error,
     ) -> Option<Duration> {
-        next_step(policy, mode, attempts_made, started, error).ok()
+        next_step(policy, mode, attempts_made, started, error, None).ok()
+    }
+
+    #[test]
+    fn x_should_retry_reads_true_or_false_in_any_case() {
+        let says = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-should-retry", HeaderValue::from_static(value));
+            vendor_says_retry(&headers)
+        };
+        assert_eq!(says("true"), Some(true));
+        assert_eq!(says(" FALSE "), Some(false));
+        assert_eq!(says("1"), None);
+        assert_eq!(says("maybe"), None);
+        assert_eq!(vendor_says_retry(&HeaderMap::new()), None);
     }
 
     fn server_error(retry_after: Option<Duration>) -> Error {
@@ -237,7 +273,8 @@ mod tests {
             ..RetryPolicy::default()
         };
         let now = Instant::now();
-        let step = |mode, attempts, error: &Error| next_step(&policy, mode, attempts, now, error);
+        let step =
+            |mode, attempts, error: &Error| next_step(&policy, mode, attempts, now, error, None);
         let passing = server_error(None);
         assert!(step(RetryMode::Idempotent, 1, &passing).is_ok());
         let all_made = policy.max_attempts;
@@ -255,6 +292,16 @@ mod tests {
         assert_eq!(
             step(RetryMode::Idempotent, 1, &missing),
             Err(GiveUp::Lasting)
+        );
+        // The vendor's word (`x-should-retry`) over the status's, where retrying is safe.
+        let told = |mode, error: &Error, says| next_step(&policy, mode, 1, now, error, says);
+        let (reads, dials) = (RetryMode::Idempotent, RetryMode::NotAfterSend);
+        assert_eq!(told(reads, &passing, Some(false)), Err(GiveUp::VendorSaid));
+        assert!(told(reads, &missing, Some(true)).is_ok());
+        assert_eq!(told(dials, &passing, Some(true)), Err(GiveUp::MaybeSent));
+        assert_eq!(
+            next_step(&policy, reads, all_made, now, &missing, Some(true)),
+            Err(GiveUp::Attempts)
         );
         assert_eq!(
             step(RetryMode::NotAfterSend, 1, &passing),
