@@ -1533,8 +1533,11 @@ async fn unsupported_operations_say_so() {
     }
 }
 
+/// The declared capabilities, pinned: a flag changed by mistake fails here. (That each
+/// flag is what works, both ways, is the conformance suite's check: `tests/conformance.rs`
+/// at the top of the workspace.)
 #[test]
-fn capabilities_are_exactly_what_works() {
+fn capabilities_are_the_declared_set() {
     let server_less = ProviderConfig::new(ProviderKind::HappyRobot).with_api_key(KEY);
     let caps = HappyRobot::from_config(&server_less)
         .unwrap()
