@@ -2341,6 +2341,12 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
                 .starts_with("the dial case calls +14155550199 and waits up to 10 minutes")),
             "{said}"
         );
+        // The call placed is named, to be found in the account's history.
+        assert!(
+            said.lines()
+                .any(|line| line.starts_with("the dial case placed call ")),
+            "{said}"
+        );
         let report = json(&dialed);
         let cases = report["cases"].as_array().unwrap();
         assert_eq!(cases.len(), 33, "{report}");
@@ -4519,6 +4525,60 @@ async fn sigterm_during_a_dial_or_a_check_says_what_it_left() {
         assert_eq!(out.status.code(), Some(code), "{what}");
         assert!(stderr(&out).contains(said), "{what}");
     }
+}
+
+/// `voiceport check --dial` stopped while it still reads the account (before its dial)
+/// says it placed no call, rather than sending the user to look for one.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_check_before_its_dial_says_no_call_was_placed() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let child = voiceport_bin()
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "--dial", "+16175550120"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no read arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = wait_output(child).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("it placed no call and changed nothing"),
+        "{text}"
+    );
+    assert!(!text.contains("could still be live"), "{text}");
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.method == wiremock::http::Method::GET)
+    );
 }
 
 /// `voiceport check --dial` stopped while its call may be live says how to find and end it.

@@ -107,6 +107,9 @@ struct Fake {
     list_fails: bool,
     /// Every `get_call` fails.
     get_fails: bool,
+    /// How many more `get_call`s of a dialed call fail (a passing outage), before they
+    /// work again.
+    dialed_reads_failing: AtomicUsize,
     /// After the last call, empty pages with ever new cursors.
     endless: bool,
     /// A filtered listing finds nothing, whatever the value.
@@ -175,6 +178,8 @@ struct Fake {
     cancels: bool,
     /// The largest page size a listing asked for.
     largest_page_asked: AtomicUsize,
+    /// How many listings were asked for.
+    lists: AtomicUsize,
     /// Declares no search filter, and refuses a search as unsupported for this operation
     /// (its own filter, or another: an adapter naming the wrong thing).
     refuses_search_as: Option<Operation>,
@@ -193,11 +198,13 @@ impl Fake {
         let at = Utc::now() - TimeDelta::days(1);
         Fake {
             largest_page_asked: AtomicUsize::new(0),
+            lists: AtomicUsize::new(0),
             max_page_size: 100,
             calls: Mutex::new((0..n).map(|i| listed_call(i, at)).collect()),
             live: Mutex::new(BTreeMap::new()),
             list_fails: false,
             get_fails: false,
+            dialed_reads_failing: AtomicUsize::new(0),
             endless: false,
             filters_find_nothing: false,
             filters_start_empty: false,
@@ -323,6 +330,14 @@ impl VoiceProvider for Fake {
         if self.get_fails {
             return Err(server_error(Operation::GetCall));
         }
+        let failing = &self.dialed_reads_failing;
+        if id.as_str().starts_with("dialed-")
+            && failing
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err(server_error(Operation::GetCall));
+        }
         let mut live = self.live.lock().unwrap();
         let mut calls = self.calls.lock().unwrap();
         let call = calls
@@ -355,6 +370,7 @@ impl VoiceProvider for Fake {
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         let asked = query.page_size.unwrap_or_default() as usize;
         self.largest_page_asked.fetch_max(asked, Ordering::SeqCst);
+        self.lists.fetch_add(1, Ordering::SeqCst);
         if self.list_fails {
             return Err(server_error(Operation::ListCalls));
         }
@@ -692,6 +708,18 @@ impl Environment for Env {
         assert_eq!(kind, KIND);
         self.told.lock().unwrap().push(call_id.clone());
     }
+}
+
+/// A read-only run on a large live account sends a bounded number of listings: the
+/// filters of a large account fill every page, and the case of filtering after the
+/// fetch stops at its budget rather than reading 20 pages of each of its listings.
+#[tokio::test]
+async fn a_read_only_run_on_a_large_account_lists_a_bounded_number_of_pages() {
+    let provider = Fake::with_calls(5_000);
+    let report = check(&provider, &Env::default()).await;
+    let lists = provider.lists.load(Ordering::SeqCst);
+    // 203 before the case had a budget.
+    assert!(lists <= 45, "{lists} listings\n{report}");
 }
 
 async fn check(provider: &Fake, env: &Env) -> Report {
@@ -1858,6 +1886,26 @@ async fn a_wait_that_cannot_read_the_dialed_call_ends_it() {
     // Every call dialed (by this case and the others that dial) is over.
     assert!(provider.end_calls.load(Ordering::SeqCst) >= 1);
     assert!(provider.live.lock().unwrap().is_empty());
+}
+
+/// A wait whose reads of the dialed call fail for a while (more than the wait itself lets
+/// pass in a row: an outage, a rate limit) goes on until the call's deadline rather than
+/// ending the call, whose person may still be talking: the call ends by itself, and the
+/// dial case passes.
+#[tokio::test]
+async fn a_passing_outage_while_waiting_does_not_end_the_dialed_call() {
+    let provider = Fake {
+        dialed_reads_failing: AtomicUsize::new(6),
+        ..Fake::with_calls(5)
+    };
+    let env = Env {
+        dial: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    passes_alone(&report, "dial, then wait for the end");
+    assert_eq!(provider.end_calls.load(Ordering::SeqCst), 0, "{report}");
+    assert_eq!(provider.dialed_reads_failing.load(Ordering::SeqCst), 0);
 }
 
 /// Calls placed during a walk of an offset-paged, newest-first list push the rest on: a
