@@ -32,6 +32,22 @@ const FILTER_PAGES: usize = 5;
 /// How many pages the case of filtering after the fetch reads in all on a live account.
 const LIVE_FILTERING_PAGES: usize = 24;
 
+/// Why the cases after one the vendor answered 429 are not run.
+const THROTTLED: &str =
+    "the vendor rate limited an earlier case (429): nothing more is sent, to spare the key";
+
+/// Runs a case (`$check`) of `$suite` and records it as `$name`, unless an earlier case
+/// was rate limited: then it is recorded as not run, and sends nothing.
+macro_rules! case {
+    ($suite:ident, $name:expr, $check:expr) => {{
+        let check = match $suite.throttled() {
+            true => not_run(THROTTLED),
+            false => $check,
+        };
+        $suite.record($name, check);
+    }};
+}
+
 /// Fails the case with a message unless `cond` holds.
 macro_rules! ensure {
     ($cond:expr, $($why:tt)+) => {
@@ -94,13 +110,13 @@ fn quoted(text: Option<&str>) -> String {
     text.map_or_else(|| "none".to_owned(), |text| format!("{text:?}"))
 }
 
-fn failed(operation: &str, error: Error) -> String {
+fn failure_text(operation: &str, error: Error) -> String {
     format!("{operation}: {error}")
 }
 
 /// A dial that failed, and whether a call may exist all the same: on a live account,
 /// running the check again could otherwise place a second call.
-fn dial_failed(error: Error) -> String {
+fn dial_failure_text(error: Error) -> String {
     let placed = match error.outcome() {
         crate::RequestOutcome::NotApplied => "",
         crate::RequestOutcome::Unknown => {
@@ -110,7 +126,7 @@ fn dial_failed(error: Error) -> String {
             "; the call was placed, but the answer could not be read: look for it before dialing again"
         }
     };
-    failed("dial", error) + placed
+    failure_text("dial", error) + placed
 }
 
 /// A dial no vendor can place (it has no number to call), for the cases checking that a
@@ -252,6 +268,9 @@ pub(super) struct Suite<'a> {
     spare: Vec<CallId>,
     /// A scheduled call dialed here, for the cancel case.
     scheduled: Option<CallId>,
+    /// The vendor answered a case 429 (rate limited) once the client's retries were
+    /// spent: the cases after it are not run, to spare a key production may be using.
+    throttled: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Suite<'a> {
@@ -273,7 +292,33 @@ impl<'a> Suite<'a> {
             completed_error: None,
             spare: Vec::new(),
             scheduled: None,
+            throttled: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// `error`, which ended `operation`, as a case's failure; a rate limit is noted, so
+    /// that no further case runs.
+    fn failed(&self, operation: &str, error: Error) -> String {
+        self.note_throttling(&error);
+        failure_text(operation, error)
+    }
+
+    /// A dial's `error` as a case's failure (see [`dial_failure_text`]), a rate limit noted.
+    fn dial_failed(&self, error: Error) -> String {
+        self.note_throttling(&error);
+        dial_failure_text(error)
+    }
+
+    fn note_throttling(&self, error: &Error) {
+        if matches!(error, Error::RateLimited { .. }) {
+            self.throttled
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// Whether a case was answered 429: the cases after it are not run.
+    fn throttled(&self) -> bool {
+        self.throttled.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn record(&mut self, case: &str, check: Check) {
@@ -358,7 +403,7 @@ impl<'a> Suite<'a> {
             match self.provider.list_calls(&query).await {
                 Ok(page) => self.sample = page.calls,
                 // Kept: the cases left without a call say why, instead of blaming the data.
-                Err(error) => self.listing_error = Some(failed("list_calls", error)),
+                Err(error) => self.listing_error = Some(self.failed("list_calls", error)),
             }
             if let Some(expected) = self.env.expected_calls(self.kind) {
                 let query = CallQuery::default();
@@ -375,62 +420,63 @@ impl<'a> Suite<'a> {
                 self.everything = Some(read);
             }
         }
-        let check = self.get_call().await;
-        self.record("get_call", check);
-        let check = self.missing_call().await;
-        self.record("get_call of a missing id is NotFound", check);
+        case!(self, "get_call", self.get_call().await);
+        case!(
+            self,
+            "get_call of a missing id is NotFound",
+            self.missing_call().await
+        );
         for &filter in Filter::ALL {
-            let check = self.filter(filter).await;
-            self.record(&format!("list_calls filter {filter}"), check);
+            case!(
+                self,
+                &format!("list_calls filter {filter}"),
+                self.filter(filter).await
+            );
         }
-        let check = self.newest_first().await;
-        self.record("list_calls sort newest first", check);
-        let check = self.walk().await;
-        self.record("stream every page", check);
-        let check = self.page_sizes().await;
-        self.record("pages of the size asked", check);
-        let check = self.filtering_after_the_fetch().await;
-        self.record("filtering after the fetch", check);
-        let check = self.dial().await;
-        self.record("dial, then wait for the end", check);
-        let check = self.dial_busy().await;
-        self.record("dial a busy line", check);
-        let check = self.dial_scheduled().await;
-        self.record("dial scheduled", check);
+        case!(
+            self,
+            "list_calls sort newest first",
+            self.newest_first().await
+        );
+        case!(self, "stream every page", self.walk().await);
+        case!(self, "pages of the size asked", self.page_sizes().await);
+        case!(
+            self,
+            "filtering after the fetch",
+            self.filtering_after_the_fetch().await
+        );
+        case!(self, "dial, then wait for the end", self.dial().await);
+        case!(self, "dial a busy line", self.dial_busy().await);
+        case!(self, "dial scheduled", self.dial_scheduled().await);
         self.settle_dialed().await;
-        if self.ended.is_none() {
+        if self.ended.is_none() && !self.throttled() {
             match self.completed_from_sample().await {
                 Ok(call) => self.ended = call,
                 // Kept, as the listing's is: the cases left without a call say why.
                 Err(error) => self.completed_error = Some(error),
             }
         }
-        let check = self.transcript().await;
-        self.record("transcript", check);
-        let check = self.inline_transcript().await;
-        self.record("inline transcript", check);
-        let check = self.recording().await;
-        self.record("recording", check);
-        let check = self.cost();
-        self.record("cost", check);
-        let check = self.analysis();
-        self.record("analysis", check);
-        let check = self.update_name().await;
-        self.record("update name", check);
-        let check = self.update_metadata(MetadataMode::Merge).await;
-        self.record("update metadata (merge)", check);
-        let check = self.update_metadata(MetadataMode::Replace).await;
-        self.record("update metadata (replace)", check);
-        let check = self.notes().await;
-        self.record("notes: add, update, delete", check);
-        let check = self.end_call().await;
-        self.record("end a live call", check);
-        let check = self.cancel_call().await;
-        self.record("cancel a scheduled call", check);
-        let check = self.delete_call().await;
-        self.record("delete a call", check);
-        let check = self.webhooks();
-        self.record("webhooks", check);
+        case!(self, "transcript", self.transcript().await);
+        case!(self, "inline transcript", self.inline_transcript().await);
+        case!(self, "recording", self.recording().await);
+        case!(self, "cost", self.cost());
+        case!(self, "analysis", self.analysis());
+        case!(self, "update name", self.update_name().await);
+        case!(
+            self,
+            "update metadata (merge)",
+            self.update_metadata(MetadataMode::Merge).await
+        );
+        case!(
+            self,
+            "update metadata (replace)",
+            self.update_metadata(MetadataMode::Replace).await
+        );
+        case!(self, "notes: add, update, delete", self.notes().await);
+        case!(self, "end a live call", self.end_call().await);
+        case!(self, "cancel a scheduled call", self.cancel_call().await);
+        case!(self, "delete a call", self.delete_call().await);
+        case!(self, "webhooks", self.webhooks());
         self.report
     }
 
@@ -448,7 +494,7 @@ impl<'a> Suite<'a> {
             .provider
             .get_call(&first.id)
             .await
-            .map_err(|e| failed("get_call", e))?;
+            .map_err(|e| self.failed("get_call", e))?;
         ensure!(
             fetched.id == first.id,
             "asked for {}, got {}",
@@ -774,7 +820,7 @@ impl<'a> Suite<'a> {
     async fn first_calls(&self, query: CallQuery) -> std::result::Result<Vec<Call>, String> {
         let mut pages = self.provider.pages(query).take(FILTER_PAGES);
         while let Some(page) = pages.next().await {
-            let calls = page.map_err(|e| failed("list_calls", e))?.calls;
+            let calls = page.map_err(|e| self.failed("list_calls", e))?.calls;
             if !calls.is_empty() {
                 return Ok(calls);
             }
@@ -818,7 +864,7 @@ impl<'a> Suite<'a> {
             .take(budget.saturating_add(1))
             .try_collect()
             .await
-            .map_err(|e| failed("list_calls", e))
+            .map_err(|e| self.failed("list_calls", e))
     }
 
     /// The listing asked for newest first: a provider that sorts, or one whose vendor
@@ -834,7 +880,8 @@ impl<'a> Suite<'a> {
             let refused = [Operation::ListFilter(Filter::Sort), Operation::ListCalls];
             return unsupported(self.provider.list_calls(&query).await, &refused);
         }
-        let page = (self.provider.list_calls(&query).await).map_err(|e| failed("list_calls", e))?;
+        let page =
+            (self.provider.list_calls(&query).await).map_err(|e| self.failed("list_calls", e))?;
         in_order(&page.calls, SortOrder::Descending)
     }
 
@@ -961,7 +1008,7 @@ impl<'a> Suite<'a> {
             );
         }
         let list = |query: CallQuery| async move {
-            (self.provider.list_calls(&query).await).map_err(|e| failed("list_calls", e))
+            (self.provider.list_calls(&query).await).map_err(|e| self.failed("list_calls", e))
         };
         let expected = self.env.expected_calls(self.kind);
         let small = list(sized(Some(7))).await?;
@@ -1107,7 +1154,7 @@ impl<'a> Suite<'a> {
                 }
                 pages_left -= 1;
                 let page = (self.provider.list_calls(&query).await)
-                    .map_err(|e| failed("list_calls", e))?;
+                    .map_err(|e| self.failed("list_calls", e))?;
                 let Some(next) = page.next else { break };
                 if page.calls.len() < full {
                     short = Some(format!(
@@ -1143,7 +1190,7 @@ impl<'a> Suite<'a> {
         let outcome = self
             .place(&self.dial_request(to.clone()))
             .await
-            .map_err(dial_failed)?;
+            .map_err(|e| self.dial_failed(e))?;
         if let (Some(before), Some(after)) = (before, self.env.dials_received(self.kind)) {
             // Both counts, not their difference: a count that went down must not underflow.
             if after != before.saturating_add(1) {
@@ -1193,7 +1240,7 @@ impl<'a> Suite<'a> {
             // running costs the account, so it is ended where it can be, or named.
             Err(gave_up) => {
                 let ended = self.end_dialed(&outcome.call_id).await;
-                Err(failed("wait_until_ended", gave_up) + &ended)
+                Err(self.failed("wait_until_ended", gave_up) + &ended)
             }
         }
     }
@@ -1300,14 +1347,17 @@ impl<'a> Suite<'a> {
             ..self.dial_request(number)
         };
         // A failure that may have placed the call says so: a phone may ring in two hours.
-        let outcome = self.place(&request).await.map_err(dial_failed)?;
+        let outcome = self
+            .place(&request)
+            .await
+            .map_err(|e| self.dial_failed(e))?;
         // Canceled later whatever the checks below say.
         self.scheduled = Some(outcome.call_id.clone());
         let call = self
             .provider
             .get_call(&outcome.call_id)
             .await
-            .map_err(|e| failed("get_call", e))?;
+            .map_err(|e| self.failed("get_call", e))?;
         if call.status != CallStatus::Scheduled && !call.status.is_terminal() {
             // Placed now rather than later (the schedule ignored): a phone is ringing, and
             // no cancel stops a call under way. Ended here, where the vendor can; the cancel
@@ -1316,7 +1366,7 @@ impl<'a> Suite<'a> {
             let ended = match self.caps.end_call {
                 true => match self.provider.end_call(&outcome.call_id).await {
                     Ok(()) => "; ended it".to_owned(),
-                    Err(e) => format!("; {}", failed("end_call", e)),
+                    Err(e) => format!("; {}", self.failed("end_call", e)),
                 },
                 false => "; it could not be ended (no end_call)".to_owned(),
             };
@@ -1351,7 +1401,7 @@ impl<'a> Suite<'a> {
             .get_call(&listed.id)
             .await
             .map(Some)
-            .map_err(|e| failed("get_call", e))
+            .map_err(|e| self.failed("get_call", e))
     }
 
     async fn transcript(&self) -> Check {
@@ -1368,7 +1418,7 @@ impl<'a> Suite<'a> {
             .provider
             .get_transcript(&call.id)
             .await
-            .map_err(|e| failed("transcript", e))?;
+            .map_err(|e| self.failed("transcript", e))?;
         ensure!(
             !self.dialed_here || !transcript.utterances.is_empty(),
             "the call dialed here has an empty transcript"
@@ -1424,7 +1474,7 @@ impl<'a> Suite<'a> {
             .provider
             .get_recording(&call.id)
             .await
-            .map_err(|e| failed("recording", e))?;
+            .map_err(|e| self.failed("recording", e))?;
         let url = recording.and_then(|r| r.mono_url.or(r.stereo_url));
         // Shown without its query: a pre-signed URL's query is a credential.
         let shown = url
@@ -1533,7 +1583,7 @@ impl<'a> Suite<'a> {
         }
         let call = self.provider.get_call(id).await;
         call.map(Some)
-            .map_err(|e| failed("get_call after the write", e))
+            .map_err(|e| self.failed("get_call after the write", e))
     }
 
     /// The call a write `returned`, and the call as [`stored`](Self::stored) where it can
@@ -1570,7 +1620,7 @@ impl<'a> Suite<'a> {
             .provider
             .update_call(&id, &update)
             .await
-            .map_err(|e| failed("update_call", e))?;
+            .map_err(|e| self.failed("update_call", e))?;
         for (whose, call) in self.returned_and_stored(&id, call).await? {
             ensure!(
                 call.name.as_deref() == Some("Renewal follow-up"),
@@ -1615,7 +1665,7 @@ impl<'a> Suite<'a> {
             let id = id.clone();
             async move { self.provider.update_call(&id, &u).await }
         };
-        let fail = |e| failed("update_call", e);
+        let fail = |e| self.failed("update_call", e);
         match mode {
             MetadataMode::Merge => {
                 send(update(&[("a", json!(1)), ("b", json!(2))]))
@@ -1659,7 +1709,7 @@ impl<'a> Suite<'a> {
             Ok(id) => id,
             Err(check) => return check,
         };
-        let fail = |e| failed("notes", e);
+        let fail = |e| self.failed("notes", e);
         let call = self
             .provider
             .add_note(&id, &NoteInput::new("Asked for a callback"))
@@ -1746,7 +1796,7 @@ impl<'a> Suite<'a> {
         let id = self
             .place(&self.dial_request(number))
             .await
-            .map_err(dial_failed)?
+            .map_err(|e| self.dial_failed(e))?
             .call_id;
         if let Err(error) = self.provider.end_call(&id).await {
             // A live call left running costs the account: one more try, and the report
@@ -1757,7 +1807,7 @@ impl<'a> Suite<'a> {
                     format!("; a second end_call failed too ({e}): call {id} may still be live")
                 }
             };
-            return Err(failed("end_call", error) + &again);
+            return Err(self.failed("end_call", error) + &again);
         }
         // A vendor may end the call a moment after answering: a short wait, not one look.
         let (deadline, poll) = self.env.call_deadline();
@@ -1769,7 +1819,7 @@ impl<'a> Suite<'a> {
             )
             .await
             .map_err(|e| {
-                failed("end_call answered, but then wait_until_ended", e)
+                self.failed("end_call answered, but then wait_until_ended", e)
                     + &format!("; call {id} may still be live")
             })?;
         // Dialed here and ended: the delete case may have it, by the id the dial answered
@@ -1797,7 +1847,7 @@ impl<'a> Suite<'a> {
         let pending = format!(
             "; the call scheduled here, {id}, will ring in about two hours unless it is canceled"
         );
-        let fail = |e| format!("{}{pending}", failed("cancel_call", e));
+        let fail = |e| format!("{}{pending}", self.failed("cancel_call", e));
         self.provider.cancel_call(id).await.map_err(fail)?;
         let call = self.provider.get_call(id).await.map_err(fail)?;
         ensure!(
@@ -1831,7 +1881,7 @@ impl<'a> Suite<'a> {
         self.provider
             .delete_call(victim)
             .await
-            .map_err(|e| failed("delete_call", e))?;
+            .map_err(|e| self.failed("delete_call", e))?;
         match self.provider.get_call(victim).await {
             Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
             Ok(call) => Err(format!("after delete, get_call still found {}", call.id)),
@@ -1855,7 +1905,7 @@ impl<'a> Suite<'a> {
         let event = self
             .provider
             .parse_webhook(&body)
-            .map_err(|e| failed("parse_webhook", e))?;
+            .map_err(|e| self.failed("parse_webhook", e))?;
         ensure!(
             event.call_id() == Some(&call.id),
             "the event is about {}, not {}",

@@ -180,6 +180,8 @@ struct Fake {
     largest_page_asked: AtomicUsize,
     /// How many listings were asked for.
     lists: AtomicUsize,
+    /// Listings past this many are answered 429 (the key's rate limit reached).
+    rate_limited_after_lists: Option<usize>,
     /// Declares no search filter, and refuses a search as unsupported for this operation
     /// (its own filter, or another: an adapter naming the wrong thing).
     refuses_search_as: Option<Operation>,
@@ -199,6 +201,7 @@ impl Fake {
         Fake {
             largest_page_asked: AtomicUsize::new(0),
             lists: AtomicUsize::new(0),
+            rate_limited_after_lists: None,
             max_page_size: 100,
             calls: Mutex::new((0..n).map(|i| listed_call(i, at)).collect()),
             live: Mutex::new(BTreeMap::new()),
@@ -370,7 +373,19 @@ impl VoiceProvider for Fake {
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         let asked = query.page_size.unwrap_or_default() as usize;
         self.largest_page_asked.fetch_max(asked, Ordering::SeqCst);
-        self.lists.fetch_add(1, Ordering::SeqCst);
+        let listed = self.lists.fetch_add(1, Ordering::SeqCst);
+        if self
+            .rate_limited_after_lists
+            .is_some_and(|limit| listed >= limit)
+        {
+            return Err(Error::from_status(
+                KIND,
+                Operation::ListCalls,
+                429,
+                Some("Too many requests".into()),
+                Vec::new(),
+            ));
+        }
         if self.list_fails {
             return Err(server_error(Operation::ListCalls));
         }
@@ -707,6 +722,37 @@ impl Environment for Env {
     fn dialed(&self, kind: ProviderKind, call_id: &CallId) {
         assert_eq!(kind, KIND);
         self.told.lock().unwrap().push(call_id.clone());
+    }
+}
+
+/// A case answered 429 (the key's rate limit, once the client's retries are spent) fails,
+/// and the cases after it are not run: nothing more is sent against a key production may
+/// be using.
+#[tokio::test]
+async fn a_rate_limited_case_stops_the_run() {
+    let provider = Fake {
+        rate_limited_after_lists: Some(4),
+        ..Fake::with_calls(50)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let failures = report.failures();
+    assert_eq!(failures.len(), 1, "{report}");
+    let failed = failures[0];
+    let (case, why) = match &failed.outcome {
+        Outcome::Failed(why) => (&failed.case, why),
+        other => panic!("{other:?}"),
+    };
+    assert!(why.contains("rate limited"), "{case}: {why}");
+    // One listing answered 429, and nothing asked after it.
+    assert_eq!(provider.lists.load(Ordering::SeqCst), 5, "{report}");
+    let at = report.cases.iter().position(|c| c.case == *case).unwrap();
+    for later in &report.cases[at + 1..] {
+        assert!(
+            matches!(&later.outcome, Outcome::NotRun(why) if why.contains("rate limited an earlier case")),
+            "{}: {:?}",
+            later.case,
+            later.outcome
+        );
     }
 }
 
