@@ -4547,25 +4547,7 @@ async fn ctrl_c_during_check_before_its_dial_says_no_call_was_placed() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .is_empty()
-    {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "no read arrived"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = wait_output(child).await;
+    let out = interrupt_once_asked(&server, child, 1, "check before its dial").await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let text = stderr(&out);
     assert!(

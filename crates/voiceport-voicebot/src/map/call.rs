@@ -1426,49 +1426,37 @@ mod tests {
 
     #[test]
     fn recording_from_the_artifact_recording_object() {
-        let call = map_call(wire_call(json!({
-            "id": "c",
-            "artifact": {"recording": {"stereoUrl": "https://x/s.wav",
-                                       "mono": {"combinedUrl": "https://x/m.wav"}}}
-        })));
-        let recording = call.recording.unwrap();
-        assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
-        assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
-        // An empty deprecated URL hides nothing.
-        let call = map_call(wire_call(json!({
-            "id": "c",
-            "artifact": {"recordingUrl": "", "stereoRecordingUrl": "",
-                         "recording": {"stereoUrl": "https://x/s.wav",
-                                       "mono": {"combinedUrl": "https://x/m.wav"}}}
-        })));
-        let recording = call.recording.unwrap();
-        assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
-        assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
-        // The current fields win over the deprecated ones beside them (the call's and the
-        // artifact's), which may be stale; each deprecated one still stands in alone.
-        let call = map_call(wire_call(json!({
-            "id": "c",
+        let urls = |call: serde_json::Value| {
+            let recording = map_call(wire_call(call)).recording.unwrap();
+            (recording.mono_url, recording.stereo_url)
+        };
+        let of = |mono: &str, stereo: &str| (Some(mono.to_owned()), Some(stereo.to_owned()));
+        let current = of("https://x/m.wav", "https://x/s.wav");
+        let recording = json!({"stereoUrl": "https://x/s.wav",
+                               "mono": {"combinedUrl": "https://x/m.wav"}});
+        assert_eq!(
+            urls(json!({"id": "c", "artifact": {"recording": recording}})),
+            current
+        );
+        // The current fields win over the deprecated ones beside them: empty, which hide
+        // nothing, or set (the call's and the artifact's), which may be stale.
+        let empty = json!({"id": "c",
+            "artifact": {"recordingUrl": "", "stereoRecordingUrl": "", "recording": recording}});
+        assert_eq!(urls(empty), current);
+        let stale = json!({"id": "c",
             "recordingUrl": "https://x/old-call.wav",
             "stereoRecordingUrl": "https://x/old-call-s.wav",
             "artifact": {"recordingUrl": "https://x/old.wav",
-                         "stereoRecordingUrl": "https://x/old-s.wav",
-                         "recording": {"stereoUrl": "https://x/s.wav",
-                                       "mono": {"combinedUrl": "https://x/m.wav"}}}
-        })));
-        let recording = call.recording.unwrap();
-        assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
-        assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
-        let call = map_call(wire_call(json!({
-            "id": "c",
+                         "stereoRecordingUrl": "https://x/old-s.wav", "recording": recording}});
+        assert_eq!(urls(stale), current);
+        // Each deprecated one still stands in alone, the call's first.
+        let deprecated = json!({"id": "c",
             "recordingUrl": "https://x/call.wav",
             "artifact": {"recordingUrl": "https://x/artifact.wav",
-                         "stereoRecordingUrl": "https://x/artifact-s.wav"}
-        })));
-        let recording = call.recording.unwrap();
-        assert_eq!(recording.mono_url.as_deref(), Some("https://x/call.wav"));
+                         "stereoRecordingUrl": "https://x/artifact-s.wav"}});
         assert_eq!(
-            recording.stereo_url.as_deref(),
-            Some("https://x/artifact-s.wav")
+            urls(deprecated),
+            of("https://x/call.wav", "https://x/artifact-s.wav")
         );
     }
 
