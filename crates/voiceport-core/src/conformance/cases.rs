@@ -1203,15 +1203,20 @@ impl<'a> Suite<'a> {
             }
         }
         let (deadline, poll) = self.env.call_deadline();
-        let until = std::time::Instant::now() + deadline;
+        // Counted as elapsed, never as an instant to come: a deadline of `Duration::MAX`
+        // (no limit) would overflow one.
+        let started = std::time::Instant::now();
         let waited = loop {
-            let left = until.saturating_duration_since(std::time::Instant::now());
+            let left = deadline.saturating_sub(started.elapsed());
             let wait = Wait::at_most(left).polling_every(poll);
             match self.provider.wait_until_ended(&outcome.call_id, wait).await {
                 // A passing failure (a few reads in a row failed: an outage, a rate
                 // limit) with time left: the call goes on meanwhile, and so does the
                 // wait. Ending it now would hang up on the person answering.
-                Err(error) if error.is_transient() && std::time::Instant::now() + poll < until => {
+                Err(error)
+                    if error.is_transient()
+                        && started.elapsed().saturating_add(poll) < deadline =>
+                {
                     tokio::time::sleep(poll).await;
                 }
                 waited => break waited,

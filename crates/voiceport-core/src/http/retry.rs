@@ -168,10 +168,12 @@ pub(crate) fn next_step(
 /// value.
 pub(crate) fn vendor_says_retry(headers: &HeaderMap) -> Option<bool> {
     let said = headers.get("x-should-retry")?.to_str().ok()?.trim();
-    match () {
-        () if said.eq_ignore_ascii_case("true") => Some(true),
-        () if said.eq_ignore_ascii_case("false") => Some(false),
-        () => None,
+    if said.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if said.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 
