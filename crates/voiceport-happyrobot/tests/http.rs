@@ -1394,6 +1394,54 @@ async fn error_statuses_map_to_error_kinds() {
         hr.get_call(&call_id)
     })
     .await;
+    // Every other endpoint too: the core maps them alike, each error naming its operation.
+    let query = CallQuery::default();
+    api.check_error_statuses("GET", "/calls", Operation::ListCalls, body, || {
+        hr.list_calls(&query)
+    })
+    .await;
+    let dial = DialRequest::to("+17705550163");
+    api.check_error_statuses("POST", "/dial/outbound", Operation::Dial, body, || {
+        hr.dial(&dial)
+    })
+    .await;
+    let transcript = call_tail("/transcript");
+    api.check_error_statuses("GET", &transcript, Operation::GetTranscript, body, || {
+        hr.get_transcript(&call_id)
+    })
+    .await;
+    // A refused end or cancel is read against the call, which cannot be read here: the
+    // refusal stands as it came.
+    api.check_error_statuses(
+        "POST",
+        &call_tail("/stop"),
+        Operation::EndCall,
+        body,
+        || hr.end_call(&call_id),
+    )
+    .await;
+    let cancel = call_tail("/cancel");
+    api.check_error_statuses("POST", &cancel, Operation::CancelCall, body, || {
+        hr.cancel_call(&call_id)
+    })
+    .await;
+    api.check_error_statuses(
+        "DELETE",
+        &call_tail(""),
+        Operation::DeleteCall,
+        body,
+        || hr.delete_call(&call_id),
+    )
+    .await;
+    let note = NoteInput::new("Asked for a callback");
+    api.check_error_statuses(
+        "POST",
+        &call_tail("/notes"),
+        Operation::AddNote,
+        body,
+        || hr.add_note(&call_id, &note),
+    )
+    .await;
     // The vendor's message is kept.
     for status in [400, 401] {
         api.respond_json("GET", &call_tail(""), status, &body(status))

@@ -1724,6 +1724,30 @@ async fn error_statuses_map_to_error_kinds() {
             client.get_call(&id)
         })
         .await;
+        // Every other endpoint too: the core maps them alike, each error naming its
+        // operation.
+        let query = CallQuery::default();
+        api.check_error_statuses("GET", vendor.calls, Operation::ListCalls, body, || {
+            client.list_calls(&query)
+        })
+        .await;
+        let dial = DialRequest::to("+14155550123");
+        api.check_error_statuses("POST", vendor.calls, Operation::Dial, body, || {
+            client.dial(&dial)
+        })
+        .await;
+        let rename = CallUpdate {
+            name: Some("Renewal follow-up".into()),
+            ..CallUpdate::default()
+        };
+        api.check_error_statuses("PATCH", &path, Operation::UpdateCall, body, || {
+            client.update_call(&id, &rename)
+        })
+        .await;
+        api.check_error_statuses("DELETE", &path, Operation::DeleteCall, body, || {
+            client.delete_call(&id)
+        })
+        .await;
         // The vendor's error text is kept.
         api.respond_json("GET", &path, 400, &vendor.error_body(400))
             .await;
