@@ -102,6 +102,8 @@ pub(crate) struct Call<'a> {
     pub(crate) recording_multi_channel_url: Option<String>,
     pub(crate) scrubbed_recording_url: Option<String>,
     pub(crate) scrubbed_recording_multi_channel_url: Option<String>,
+    /// The agent's URLs are signed, and expire 24 hours after they are handed out.
+    pub(crate) opt_in_signed_url: Option<bool>,
     pub(crate) call_analysis: Option<CallAnalysis>,
     /// The dynamic variables the call collected (a map of strings), once it ended.
     #[serde(default, deserialize_with = "bounded_value")]

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{TimeDelta, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
     check_call, elapsed_secs, field_path, finite, non_blank, non_empty, read_amount,
@@ -133,6 +134,7 @@ fn map_call_with_transcript(wire: wire::Call<'_>, entries: Vec<wire::Utterance>)
         non_empty(wire.recording_url).or(non_empty(wire.scrubbed_recording_url)),
         non_empty(wire.recording_multi_channel_url)
             .or(non_empty(wire.scrubbed_recording_multi_channel_url)),
+        wire.opt_in_signed_url == Some(true),
     );
     call.cost = wire.call_cost.and_then(|cost| call_cost(&mut call, cost));
 
@@ -221,10 +223,17 @@ fn utterance(entry: &wire::Utterance, names: &HashMap<&str, &str>) -> Utterance 
     utterance
 }
 
-/// The mixed and the multi-channel recordings, with the expiry of pre-signed URLs (an agent
-/// with `opt_in_signed_url` gets URLs that expire after 24 hours).
-fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> {
-    recording_at(mono, stereo)
+/// The mixed and the multi-channel recordings, with the expiry of pre-signed URLs. An
+/// agent with `opt_in_signed_url` (`signed`) gets URLs that expire 24 hours after they are
+/// handed out: where the URL does not say when (not an S3 pre-signed one), they are taken
+/// to expire 24 hours from now, when the call is read (*inferred*: Retell says when they
+/// expire, not how the URL says it).
+fn recording(mono: Option<String>, stereo: Option<String>, signed: bool) -> Option<Recording> {
+    let mut recording = recording_at(mono, stereo)?;
+    if signed && recording.expires_at.is_none() {
+        recording.expires_at = Utc::now().checked_add_signed(TimeDelta::hours(24));
+    }
+    Some(recording)
 }
 
 /// What a `product_costs` product pays for, read from its name (*inferred*: Retell lists no
@@ -334,7 +343,7 @@ fn extracted(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
+    use chrono::DateTime;
     use serde_json::json;
     use voiceport_core::Direction;
     use voiceport_core::{CallStatus, EndReasonCategory, NormalizationWarning, WarningKind};
@@ -778,6 +787,28 @@ mod tests {
             recording.expires_at,
             Some("2026-03-11T15:45:00Z".parse().unwrap())
         );
+        // Signed by the agent's choice (`opt_in_signed_url`), in a form that says no time:
+        // 24 hours from when the call is read; a URL that says its time keeps it.
+        let before = Utc::now();
+        let call = map(wire_call(json!({
+            "call_id": "c", "opt_in_signed_url": true,
+            "recording_url": "https://dxc03zgurdly9.cloudfront.net/c/recording.wav?Expires=1773300000&Signature=x"
+        })));
+        let expires = call.recording.unwrap().expires_at.unwrap();
+        let day = TimeDelta::hours(24);
+        assert!(
+            before + day <= expires && expires <= Utc::now() + day,
+            "{expires}"
+        );
+        let call = map(wire_call(json!({
+            "call_id": "c", "opt_in_signed_url": true, "recording_url": signed
+        })));
+        assert_eq!(
+            call.recording.unwrap().expires_at,
+            Some("2026-03-11T15:45:00Z".parse().unwrap())
+        );
+        let unsigned = json!({"call_id": "c", "recording_url": "https://example.com/r.wav"});
+        assert_eq!(map(wire_call(unsigned)).recording.unwrap().expires_at, None);
         // The scrubbed copies stand in when they are all there is.
         let call = map(wire_call(json!({
             "call_id": "c", "recording_url": "", "scrubbed_recording_url": "https://example.com/s.wav"
