@@ -490,6 +490,7 @@ fn ended(written: std::io::Result<()>) -> Outcome {
             if e.kind() == std::io::ErrorKind::BrokenPipe
                 && !CLOSED_OUTPUT_RETURNED.load(Ordering::Relaxed) =>
         {
+            crate::progress::clear_for_exit();
             let note = lock(&SAID_ON_CLOSED_OUTPUT).take();
             if let Some(note) = note {
                 say(&note);

@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -41,6 +42,35 @@ enum Mode {
     Working,
 }
 
+/// The display drawn on standard error now, if any.
+struct Shown(Mutex<Option<ProgressBar>>);
+
+impl Shown {
+    fn show(&self, bar: &ProgressBar) {
+        *crate::lock(&self.0) = Some(bar.clone());
+    }
+
+    fn forget(&self) {
+        crate::lock(&self.0).take();
+    }
+
+    /// Clears the display shown, if any.
+    fn clear(&self) {
+        if let Some(bar) = crate::lock(&self.0).take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+static SHOWN: Shown = Shown(Mutex::new(None));
+
+/// Clears the display on standard error, for a program that ends in place (its standard
+/// output closed, `| head`): left as it is, its last line would stay unfinished before the
+/// shell's prompt.
+pub(crate) fn clear_for_exit() {
+    SHOWN.clear();
+}
+
 /// A progress display on standard error; does nothing when disabled.
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
@@ -53,7 +83,11 @@ impl Progress {
     /// A display on standard error when `enabled`, else one that writes nothing.
     pub(crate) fn new(enabled: bool) -> Self {
         if enabled {
-            return Progress::to(ProgressDrawTarget::stderr(), true);
+            let progress = Progress::to(ProgressDrawTarget::stderr(), true);
+            if let Some(bar) = &progress.bar {
+                SHOWN.show(bar);
+            }
+            return progress;
         }
         Progress {
             bar: None,
@@ -144,6 +178,10 @@ impl Progress {
                 bar.finish();
             }
             Mode::Working => bar.finish_and_clear(),
+        }
+        // One display at a time: ended, there is nothing left to clear.
+        if self.steady {
+            SHOWN.forget();
         }
         // Once: a display ended by hand is not ended again when dropped.
         self.mode.set(Mode::Idle);
@@ -270,6 +308,26 @@ mod tests {
         progress.finish();
         let last = screen.drawn().pop().unwrap();
         assert!(last.starts_with("fetched 45 calls ("), "{last}");
+    }
+
+    /// A display still drawn when the program ends in place is cleared: its line does not
+    /// stay unfinished.
+    #[test]
+    fn a_display_shown_is_cleared_for_an_exit() {
+        let (progress, screen) = on_screen();
+        progress.show(10, None);
+        let shown = Shown(Mutex::new(None));
+        let bar = progress.bar.as_ref().unwrap();
+        shown.show(bar);
+        assert!(!bar.is_finished());
+        shown.clear();
+        assert!(bar.is_finished());
+        assert_eq!(
+            screen.0.lock().unwrap().last().map(String::as_str),
+            Some("")
+        );
+        // Cleared once: nothing is left to clear.
+        shown.clear();
     }
 
     #[test]
