@@ -61,7 +61,7 @@ macro_rules! ensure {
 /// operation as a whole where the vendor can do none of it) is the right answer; anything
 /// else fails the case, an `Unsupported` for something else too (a refusal of another
 /// filter or field than the one declared absent says nothing of this one).
-fn unsupported<T: Debug>(result: Result<T>, refused: &[Operation]) -> Check {
+fn unsupported_check<T: Debug>(result: Result<T>, refused: &[Operation]) -> Check {
     match result {
         Err(Error::Unsupported { operation, .. }) if refused.contains(&operation) => {
             Ok(Outcome::Unsupported)
@@ -303,6 +303,15 @@ impl<'a> Suite<'a> {
         failure_text(operation, error)
     }
 
+    /// The answer to an operation declared unsupported, judged ([`unsupported_check`]), a
+    /// rate limit noted.
+    fn unsupported<T: Debug>(&self, result: Result<T>, refused: &[Operation]) -> Check {
+        if let Err(error) = &result {
+            self.note_throttling(error);
+        }
+        unsupported_check(result, refused)
+    }
+
     /// A dial's `error` as a case's failure (see [`dial_failure_text`]), a rate limit noted.
     fn dial_failed(&self, error: Error) -> String {
         self.note_throttling(&error);
@@ -474,7 +483,13 @@ impl<'a> Suite<'a> {
         );
         case!(self, "notes: add, update, delete", self.notes().await);
         case!(self, "end a live call", self.end_call().await);
-        case!(self, "cancel a scheduled call", self.cancel_call().await);
+        // Run even when rate limited, should a scheduled call of this run wait: left, it
+        // would ring later.
+        let check = match self.throttled() && self.scheduled.is_none() {
+            true => not_run(THROTTLED),
+            false => self.cancel_call().await,
+        };
+        self.record("cancel a scheduled call", check);
         case!(self, "delete a call", self.delete_call().await);
         case!(self, "webhooks", self.webhooks());
         self.report
@@ -482,7 +497,7 @@ impl<'a> Suite<'a> {
 
     async fn get_call(&self) -> Check {
         if !self.caps.get_call {
-            return unsupported(
+            return self.unsupported(
                 self.provider.get_call(&self.some_id()).await,
                 &[Operation::GetCall],
             );
@@ -515,7 +530,7 @@ impl<'a> Suite<'a> {
 
     async fn missing_call(&self) -> Check {
         if !self.caps.get_call {
-            return unsupported(
+            return self.unsupported(
                 self.provider.get_call(&self.some_id()).await,
                 &[Operation::GetCall],
             );
@@ -526,7 +541,10 @@ impl<'a> Suite<'a> {
         match self.provider.get_call(&missing_id(&first.id)).await {
             Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
             Ok(call) => Err(format!("expected NotFound, got call {}", call.id)),
-            Err(other) => Err(format!("expected NotFound, got: {other}")),
+            Err(other) => {
+                self.note_throttling(&other);
+                Err(format!("expected NotFound, got: {other}"))
+            }
         }
     }
 
@@ -673,7 +691,7 @@ impl<'a> Suite<'a> {
                 let Some(query) = any_value_query(filter) else {
                     return not_run("no value to try this filter with");
                 };
-                return unsupported(self.provider.list_calls(&query).await, &refused);
+                return self.unsupported(self.provider.list_calls(&query).await, &refused);
             }
             return if self.seeded() {
                 Err(self.no_call(&format!(
@@ -684,7 +702,7 @@ impl<'a> Suite<'a> {
             };
         };
         if !supported {
-            return unsupported(self.provider.list_calls(&query).await, &refused);
+            return self.unsupported(self.provider.list_calls(&query).await, &refused);
         }
         let calls = match &self.everything {
             // A seeded account: every page, each call checked, none left out.
@@ -878,7 +896,7 @@ impl<'a> Suite<'a> {
         };
         if !self.caps.supports_sort(SortOrder::Descending) {
             let refused = [Operation::ListFilter(Filter::Sort), Operation::ListCalls];
-            return unsupported(self.provider.list_calls(&query).await, &refused);
+            return self.unsupported(self.provider.list_calls(&query).await, &refused);
         }
         let page =
             (self.provider.list_calls(&query).await).map_err(|e| self.failed("list_calls", e))?;
@@ -887,7 +905,7 @@ impl<'a> Suite<'a> {
 
     async fn walk(&self) -> Check {
         if !self.caps.list_calls {
-            return unsupported(
+            return self.unsupported(
                 self.provider.list_calls(&CallQuery::default()).await,
                 &[Operation::ListCalls],
             );
@@ -1002,7 +1020,7 @@ impl<'a> Suite<'a> {
             ..CallQuery::default()
         };
         if !self.caps.list_calls {
-            return unsupported(
+            return self.unsupported(
                 self.provider.list_calls(&sized(None)).await,
                 &[Operation::ListCalls],
             );
@@ -1087,7 +1105,8 @@ impl<'a> Suite<'a> {
 
     /// `client_side_filtering`: listings on one filter each, with a value the first
     /// listing shows (each direction, kind and status, and the value every other filter
-    /// case uses), up to 20 pages each of the size the guard sends for 10, look for a page
+    /// case uses), up to 20 pages each (3 on a live account, below) of the size the guard
+    /// sends for 10, look for a page
     /// holding fewer calls than that which points to another: only filtering after the
     /// fetch gives one. Declared, one must come, else the case is not run (the account's
     /// values may all be filtered by the vendor, or fill every page); not declared, none
@@ -1100,7 +1119,7 @@ impl<'a> Suite<'a> {
             ..CallQuery::default()
         };
         if !self.caps.list_calls {
-            return unsupported(
+            return self.unsupported(
                 self.provider.list_calls(&sized).await,
                 &[Operation::ListCalls],
             );
@@ -1169,6 +1188,9 @@ impl<'a> Suite<'a> {
         }
         match (self.caps.client_side_filtering, short) {
             (true, Some(_)) => Ok(Outcome::Passed),
+            (true, None) if pages_left == 0 => not_run(&format!(
+                "no filtered page came back short in the {LIVE_FILTERING_PAGES} pages a live run reads: nothing showed filtering after the fetch",
+            )),
             (true, None) => not_run(&self.no_call(
                 "no filtered page came back short: nothing showed filtering after the fetch",
             )),
@@ -1205,7 +1227,7 @@ impl<'a> Suite<'a> {
         let (deadline, poll) = self.env.call_deadline();
         // Counted as elapsed, never as an instant to come: a deadline of `Duration::MAX`
         // (no limit) would overflow one.
-        let started = std::time::Instant::now();
+        let started = tokio::time::Instant::now();
         let waited = loop {
             let left = deadline.saturating_sub(started.elapsed());
             let wait = Wait::at_most(left).polling_every(poll);
@@ -1267,13 +1289,16 @@ impl<'a> Suite<'a> {
         }
         match self.provider.end_call(id).await {
             Ok(()) => "; the call was ended".to_owned(),
-            Err(e) => format!("; ending the call failed too ({e}): call {id} may still be live"),
+            Err(e) => {
+                self.note_throttling(&e);
+                format!("; ending the call failed too ({e}): call {id} may still be live")
+            }
         }
     }
 
     async fn dial(&mut self) -> Check {
         if !self.caps.dial {
-            return unsupported(self.place(&unplaceable_dial()).await, &[Operation::Dial]);
+            return self.unsupported(self.place(&unplaceable_dial()).await, &[Operation::Dial]);
         }
         let Some(number) = self.env.dial_number() else {
             return not_run("no number to dial (voiceport check --dial +E164)");
@@ -1310,7 +1335,7 @@ impl<'a> Suite<'a> {
 
     async fn dial_busy(&mut self) -> Check {
         if !self.caps.dial {
-            return unsupported(self.place(&unplaceable_dial()).await, &[Operation::Dial]);
+            return self.unsupported(self.place(&unplaceable_dial()).await, &[Operation::Dial]);
         }
         let Some(number) = self.env.busy_number() else {
             return not_run("no number known to be busy");
@@ -1335,7 +1360,7 @@ impl<'a> Suite<'a> {
                 ..unplaceable_dial()
             };
             let refused = [Operation::DialOption("scheduled_for"), Operation::Dial];
-            return unsupported(self.place(&request).await, &refused);
+            return self.unsupported(self.place(&request).await, &refused);
         }
         let Some(number) = self.env.dial_number() else {
             return not_run("no number to dial");
@@ -1411,7 +1436,7 @@ impl<'a> Suite<'a> {
 
     async fn transcript(&self) -> Check {
         if !self.caps.transcript {
-            return unsupported(
+            return self.unsupported(
                 self.provider.get_transcript(&self.some_id()).await,
                 &[Operation::GetTranscript],
             );
@@ -1467,7 +1492,7 @@ impl<'a> Suite<'a> {
 
     async fn recording(&self) -> Check {
         if !self.caps.recording {
-            return unsupported(
+            return self.unsupported(
                 self.provider.get_recording(&self.some_id()).await,
                 &[Operation::GetRecording],
             );
@@ -1534,6 +1559,11 @@ impl<'a> Suite<'a> {
     /// call as it settled, not as it first read ended. A read that fails leaves the call as
     /// it was.
     async fn settle_dialed(&mut self) {
+        // Rate limited: the call's later parts are not waited for (the call itself was
+        // dialed and has ended, or its case said what is left of it).
+        if self.throttled() {
+            return;
+        }
         let caps = self.caps;
         let settled = |call: &Call| {
             (!caps.analysis || has_analysis(call)) && (!caps.cost || call.cost.is_some())
@@ -1612,7 +1642,7 @@ impl<'a> Suite<'a> {
         if !self.caps.update_name {
             // Refused as the name, or as updating where the vendor updates nothing.
             let refused = [Operation::UpdateField("name"), Operation::UpdateCall];
-            return unsupported(
+            return self.unsupported(
                 self.provider.update_call(&self.some_id(), &update).await,
                 &refused,
             );
@@ -1657,7 +1687,7 @@ impl<'a> Suite<'a> {
                 Operation::UpdateField(mode.update_field()),
                 Operation::UpdateCall,
             ];
-            return unsupported(
+            return self.unsupported(
                 self.provider.update_call(&self.some_id(), &first).await,
                 &refused,
             );
@@ -1705,7 +1735,7 @@ impl<'a> Suite<'a> {
     async fn notes(&self) -> Check {
         if !self.caps.notes {
             let note = NoteInput::new("hello");
-            return unsupported(
+            return self.unsupported(
                 self.provider.add_note(&self.some_id(), &note).await,
                 &[Operation::AddNote],
             );
@@ -1781,7 +1811,7 @@ impl<'a> Suite<'a> {
 
     async fn end_call(&mut self) -> Check {
         if !self.caps.end_call {
-            return unsupported(
+            return self.unsupported(
                 self.provider.end_call(&self.some_id()).await,
                 &[Operation::EndCall],
             );
@@ -1809,6 +1839,7 @@ impl<'a> Suite<'a> {
             let again = match self.provider.end_call(&id).await {
                 Ok(()) => "; a second end_call ended it".to_owned(),
                 Err(e) => {
+                    self.note_throttling(&e);
                     format!("; a second end_call failed too ({e}): call {id} may still be live")
                 }
             };
@@ -1840,7 +1871,7 @@ impl<'a> Suite<'a> {
 
     async fn cancel_call(&self) -> Check {
         if !self.caps.cancel_call {
-            return unsupported(
+            return self.unsupported(
                 self.provider.cancel_call(&self.some_id()).await,
                 &[Operation::CancelCall],
             );
@@ -1865,7 +1896,7 @@ impl<'a> Suite<'a> {
 
     async fn delete_call(&self) -> Check {
         if !self.caps.delete_call {
-            return unsupported(
+            return self.unsupported(
                 self.provider.delete_call(&self.some_id()).await,
                 &[Operation::DeleteCall],
             );
@@ -1890,13 +1921,16 @@ impl<'a> Suite<'a> {
         match self.provider.get_call(victim).await {
             Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
             Ok(call) => Err(format!("after delete, get_call still found {}", call.id)),
-            Err(other) => Err(format!("after delete, get_call gave: {other}")),
+            Err(other) => {
+                self.note_throttling(&other);
+                Err(format!("after delete, get_call gave: {other}"))
+            }
         }
     }
 
     fn webhooks(&self) -> Check {
         if !self.caps.webhooks {
-            return unsupported(
+            return self.unsupported(
                 self.provider.parse_webhook(b"{}"),
                 &[Operation::ParseWebhook],
             );

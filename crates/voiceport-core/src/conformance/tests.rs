@@ -182,6 +182,8 @@ struct Fake {
     lists: AtomicUsize,
     /// Listings past this many are answered 429 (the key's rate limit reached).
     rate_limited_after_lists: Option<usize>,
+    /// A `get_call` of a call it does not hold is answered 429, not a not-found.
+    rate_limits_missing: bool,
     /// Declares no search filter, and refuses a search as unsupported for this operation
     /// (its own filter, or another: an adapter naming the wrong thing).
     refuses_search_as: Option<Operation>,
@@ -202,6 +204,7 @@ impl Fake {
             largest_page_asked: AtomicUsize::new(0),
             lists: AtomicUsize::new(0),
             rate_limited_after_lists: None,
+            rate_limits_missing: false,
             max_page_size: 100,
             calls: Mutex::new((0..n).map(|i| listed_call(i, at)).collect()),
             live: Mutex::new(BTreeMap::new()),
@@ -343,10 +346,12 @@ impl VoiceProvider for Fake {
         }
         let mut live = self.live.lock().unwrap();
         let mut calls = self.calls.lock().unwrap();
-        let call = calls
-            .iter_mut()
-            .find(|c| &c.id == id)
-            .ok_or_else(|| not_found(Operation::GetCall))?;
+        let call = calls.iter_mut().find(|c| &c.id == id).ok_or_else(|| {
+            match self.rate_limits_missing {
+                true => rate_limited(Operation::GetCall),
+                false => not_found(Operation::GetCall),
+            }
+        })?;
         if let Some(looks) = live.get_mut(id) {
             *looks = looks.saturating_sub(1);
             if *looks == 0 {
@@ -378,13 +383,7 @@ impl VoiceProvider for Fake {
             .rate_limited_after_lists
             .is_some_and(|limit| listed >= limit)
         {
-            return Err(Error::from_status(
-                KIND,
-                Operation::ListCalls,
-                429,
-                Some("Too many requests".into()),
-                Vec::new(),
-            ));
+            return Err(rate_limited(Operation::ListCalls));
         }
         if self.list_fails {
             return Err(server_error(Operation::ListCalls));
@@ -725,6 +724,12 @@ impl Environment for Env {
     }
 }
 
+/// The vendor's 429 to `operation`: its rate limit reached.
+fn rate_limited(operation: Operation) -> Error {
+    let said = Some("Too many requests".into());
+    Error::from_status(KIND, operation, 429, said, Vec::new())
+}
+
 /// A case answered 429 (the key's rate limit, once the client's retries are spent) fails,
 /// and the cases after it are not run: nothing more is sent against a key production may
 /// be using.
@@ -745,7 +750,24 @@ async fn a_rate_limited_case_stops_the_run() {
     assert!(why.contains("rate limited"), "{case}: {why}");
     // One listing answered 429, and nothing asked after it.
     assert_eq!(provider.lists.load(Ordering::SeqCst), 5, "{report}");
-    let at = report.cases.iter().position(|c| c.case == *case).unwrap();
+    not_run_after(&report, case);
+
+    // A case that reads the answer itself (a missing call's, which must be a not-found)
+    // stops the run as well.
+    let provider = Fake {
+        rate_limits_missing: true,
+        ..Fake::with_calls(50)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "get_call of a missing id is NotFound");
+    assert!(why.contains("rate limited"), "{why}");
+    not_run_after(&report, "get_call of a missing id is NotFound");
+}
+
+/// Every case of `report` after `case` was not run, for an earlier rate limit.
+#[track_caller]
+fn not_run_after(report: &Report, case: &str) {
+    let at = report.cases.iter().position(|c| c.case == case).unwrap();
     for later in &report.cases[at + 1..] {
         assert!(
             matches!(&later.outcome, Outcome::NotRun(why) if why.contains("rate limited an earlier case")),
