@@ -3,7 +3,9 @@
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{hand_over_items, try_decode_list_item};
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, Result};
+use voiceport_core::{
+    Call, CallKind, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, Result,
+};
 
 use crate::config::KIND;
 use crate::map::call::map_call;
@@ -86,13 +88,15 @@ fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call>
 }
 
 /// Whether Retell's `total` for `query` counts calls this page drops, and so is no count
-/// of the matching calls: the statuses (at most narrowed by Retell) and the search are
-/// applied here, and a time
+/// of the matching calls: the statuses (at most narrowed by Retell), the search and a call
+/// type Retell's filter does not list (not sent: `map::request`) are applied here, and a
+/// time
 /// range with both ends is sent with bounds that may let a millisecond more through at
 /// either end (see `map::request`).
 fn filtered_here(query: &CallQuery) -> bool {
     let both_ends = query.since.is_some() && query.until.is_some();
-    !query.statuses.is_empty() || query.search.is_some() || both_ends
+    let unsent_kind = matches!(query.kind, Some(CallKind::Other(_)));
+    !query.statuses.is_empty() || query.search.is_some() || unsent_kind || both_ends
 }
 
 /// The time range, checked again on what Retell returned for it.
@@ -203,6 +207,10 @@ mod tests {
             },
             CallQuery {
                 search: Some("refund".into()),
+                ..CallQuery::default()
+            },
+            CallQuery {
+                kind: Some(CallKind::Other("sip_call".into())),
                 ..CallQuery::default()
             },
             CallQuery {
