@@ -201,22 +201,39 @@ pub fn epoch_by_size(number: f64) -> Option<DateTime<Utc>> {
     }
 }
 
-/// When an S3 (SigV4) pre-signed URL stops working: `X-Amz-Date` (`20260324T091502Z`)
-/// plus `X-Amz-Expires` (seconds; SigV4 allows 1 to 604,800). `None` for a URL without
-/// both, or with values that do not read (a negative or absurd expiry among them).
+/// When a pre-signed URL stops working, where the URL says:
+/// * S3 (SigV4): `X-Amz-Date` (`20260324T091502Z`) plus `X-Amz-Expires` (seconds; SigV4
+///   allows 1 to 604,800), and Google Cloud Storage's V4 alike (`X-Goog-Date`,
+///   `X-Goog-Expires`);
+/// * CloudFront with a canned policy: `Expires` (epoch seconds), beside the URL's
+///   `Signature` and `Key-Pair-Id`.
 ///
-/// The query is walked once, and the usual `20260324T091502Z` read digit by digit (chrono's
-/// format-string parser, which reads the rest, was a tenth of a page's normalization).
+/// `None` for a URL that says neither, or with values that do not read (a negative or
+/// absurd expiry among them).
+///
+/// The query is walked once for each form, and the usual `20260324T091502Z` read digit by
+/// digit (chrono's format-string parser, which reads the rest, was a tenth of a page's
+/// normalization).
 ///
 /// ```
 /// use voiceport_core::adapter::presigned_expiry;
-/// let url = "https://b.s3.amazonaws.com/r.wav?X-Amz-Date=20260324T091502Z&X-Amz-Expires=3600#t=5";
-/// assert_eq!(presigned_expiry(url).map(|t| t.to_rfc3339()).as_deref(), Some("2026-03-24T10:15:02+00:00"));
+/// let expiry = |url| presigned_expiry(url).map(|t| t.to_rfc3339());
+/// let s3 = "https://b.s3.amazonaws.com/r.wav?X-Amz-Date=20260324T091502Z&X-Amz-Expires=3600#t=5";
+/// assert_eq!(expiry(s3).as_deref(), Some("2026-03-24T10:15:02+00:00"));
+/// let cloudfront = "https://d1.cloudfront.net/r.wav?Expires=1774343702&Signature=x&Key-Pair-Id=K2";
+/// assert_eq!(expiry(cloudfront).as_deref(), Some("2026-03-24T09:15:02+00:00"));
 /// assert_eq!(presigned_expiry("https://example.com/r.wav"), None);
 /// ```
 pub fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
     let (_, query) = url.split_once('?')?;
-    let (date, expires) = amz_params(query);
+    sigv4_expiry(query, "X-Amz-")
+        .or_else(|| sigv4_expiry(query, "X-Goog-"))
+        .or_else(|| cloudfront_expiry(query))
+}
+
+/// A SigV4-style query's expiry: its `{prefix}Date` plus `{prefix}Expires`.
+fn sigv4_expiry(query: &str, prefix: &str) -> Option<DateTime<Utc>> {
+    let (date, expires) = sigv4_params(query, prefix);
     let signed = amz_date(date?)?;
     let seconds: u32 = expires?.parse().ok()?;
     // Beyond SigV4's range S3 refuses the URL: its expiry says nothing.
@@ -230,18 +247,19 @@ pub fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
 /// The longest a SigV4 pre-signed URL can be valid: seven days.
 const MAX_PRESIGNED_SECS: u32 = 604_800;
 
-/// The first `X-Amz-Date` and `X-Amz-Expires` values of `query`, read pair by pair up to
-/// the fragment; the walk stops once both are found (S3 puts them before the long
-/// credential and signature).
-fn amz_params(query: &str) -> (Option<&str>, Option<&str>) {
+/// The first `{prefix}Date` and `{prefix}Expires` values of `query` (`X-Amz-Date` …),
+/// read pair by pair up to the fragment; the walk stops once both are found (S3 puts them
+/// before the long credential and signature).
+fn sigv4_params<'q>(query: &'q str, prefix: &str) -> (Option<&'q str>, Option<&'q str>) {
     let (mut date, mut expires) = (None, None);
     let mut rest = query;
     while date.is_none() || expires.is_none() {
         let end = rest.bytes().position(|b| b == b'&' || b == b'#');
         let pair = end.and_then(|end| rest.get(..end)).unwrap_or(rest);
-        if let Some(value) = pair.strip_prefix("X-Amz-Date=") {
+        let param = pair.strip_prefix(prefix);
+        if let Some(value) = param.and_then(|p| p.strip_prefix("Date=")) {
             date = date.or(Some(value));
-        } else if let Some(value) = pair.strip_prefix("X-Amz-Expires=") {
+        } else if let Some(value) = param.and_then(|p| p.strip_prefix("Expires=")) {
             expires = expires.or(Some(value));
         }
         // `&` and `#` are ASCII, so the cut after them is on a character boundary.
@@ -251,6 +269,26 @@ fn amz_params(query: &str) -> (Option<&str>, Option<&str>) {
         }
     }
     (date, expires)
+}
+
+/// A CloudFront signed URL's expiry (a canned policy): its `Expires`, epoch seconds, when
+/// the query also holds the `Signature` and `Key-Pair-Id` that make it one (a bare
+/// `Expires` parameter may be anything).
+fn cloudfront_expiry(query: &str) -> Option<DateTime<Utc>> {
+    let query = query.split('#').next()?;
+    let (mut expires, mut signature, mut key_pair) = (None, false, false);
+    for pair in query.split('&') {
+        if let Some(value) = pair.strip_prefix("Expires=") {
+            expires = expires.or(Some(value));
+        }
+        signature |= pair.starts_with("Signature=");
+        key_pair |= pair.starts_with("Key-Pair-Id=");
+    }
+    if !(signature && key_pair) {
+        return None;
+    }
+    let seconds: i64 = expires?.parse().ok().filter(|&s| s > 0)?;
+    DateTime::from_timestamp(seconds, 0)
 }
 
 /// `%Y%m%dT%H%M%SZ`: the canonical 16 characters read digit by digit; any other text (a
@@ -464,6 +502,34 @@ mod tests {
         for text in ["1773157327318.", ".5", "17731573.27.5", "12e12"] {
             assert_eq!(read(serde_json::json!(text)), (None, 1), "{text}");
         }
+    }
+
+    /// Google Cloud Storage's V4 form reads as S3's; CloudFront's canned policy by its
+    /// `Expires`, only beside a signature and a key pair id.
+    #[test]
+    fn presigned_expiry_reads_gcs_and_cloudfront_too() {
+        let expiry = |url: &str| presigned_expiry(url).map(|t| t.to_rfc3339());
+        let gcs = "https://storage.googleapis.com/b/r.wav?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Date=20260324T091502Z&X-Goog-Expires=900&X-Goog-Signature=ab";
+        assert_eq!(expiry(gcs).as_deref(), Some("2026-03-24T09:30:02+00:00"));
+        let cloudfront = |query: &str| expiry(&format!("https://d1.cloudfront.net/r.wav?{query}"));
+        let signed = "Expires=1774343702&Signature=x~y&Key-Pair-Id=K2JCJMDEHXQW5F";
+        assert_eq!(
+            cloudfront(signed).as_deref(),
+            Some("2026-03-24T09:15:02+00:00")
+        );
+        assert_eq!(
+            cloudfront(&format!("{signed}#t=5")).as_deref(),
+            Some("2026-03-24T09:15:02+00:00")
+        );
+        // Not a signed URL, or an expiry that is no time.
+        assert_eq!(cloudfront("Expires=1774343702&Signature=x"), None);
+        assert_eq!(cloudfront("Expires=1774343702"), None);
+        assert_eq!(cloudfront("Expires=-5&Signature=x&Key-Pair-Id=K"), None);
+        assert_eq!(cloudfront("Expires=soon&Signature=x&Key-Pair-Id=K"), None);
+        assert_eq!(
+            cloudfront("Expires=99999999999999999&Signature=x&Key-Pair-Id=K"),
+            None
+        );
     }
 
     #[test]

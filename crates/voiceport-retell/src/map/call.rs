@@ -792,7 +792,7 @@ mod tests {
         let before = Utc::now();
         let call = map(wire_call(json!({
             "call_id": "c", "opt_in_signed_url": true,
-            "recording_url": "https://dxc03zgurdly9.cloudfront.net/c/recording.wav?Expires=1773300000&Signature=x"
+            "recording_url": "https://recordings.retellai.com/c/recording.wav?token=4f9a2c7e1b"
         })));
         let expires = call.recording.unwrap().expires_at.unwrap();
         let day = TimeDelta::hours(24);
@@ -800,13 +800,17 @@ mod tests {
             before + day <= expires && expires <= Utc::now() + day,
             "{expires}"
         );
-        let call = map(wire_call(json!({
-            "call_id": "c", "opt_in_signed_url": true, "recording_url": signed
-        })));
-        assert_eq!(
-            call.recording.unwrap().expires_at,
-            Some("2026-03-11T15:45:00Z".parse().unwrap())
-        );
+        let cloudfront = "https://dxc03zgurdly9.cloudfront.net/c/recording.wav?Expires=1773300000&Signature=x&Key-Pair-Id=K2JCJMDEHXQW5F";
+        for (url, expiry) in [
+            (signed, "2026-03-11T15:45:00Z"),
+            (cloudfront, "2026-03-12T07:20:00Z"),
+        ] {
+            let call = map(wire_call(json!({
+                "call_id": "c", "opt_in_signed_url": true, "recording_url": url
+            })));
+            let expires_at = call.recording.unwrap().expires_at;
+            assert_eq!(expires_at, Some(expiry.parse().unwrap()), "{url}");
+        }
         let unsigned = json!({"call_id": "c", "recording_url": "https://example.com/r.wav"});
         assert_eq!(map(wire_call(unsigned)).recording.unwrap().expires_at, None);
         // The scrubbed copies stand in when they are all there is.
