@@ -2056,8 +2056,7 @@ fn a_body_abandoned_while_it_decodes_stays_counted() {
         drop(first);
         tokio::time::sleep(Duration::from_millis(300)).await;
         // The second announces as much: the budget, still holding the first, cannot take it.
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        let second = client
+        let second = http_client()
             .post(format!("{base}/open"))
             .body(body.clone())
             .timeout(Duration::from_secs(5))

@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
+use voiceport_core::CallEvent;
 use voiceport_core::webhook::{Deduplicator, EventKey, Ticket};
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
-use voiceport_core::CallEvent;
 use voiceport_core::adapter::shorten;
 use voiceport_core::http::vendor_text;
 

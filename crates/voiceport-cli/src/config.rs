@@ -95,7 +95,8 @@ fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     if local.is_file() {
         // Found, not named: a file another user put in a shared folder could point a
         // `base_url` at a host of theirs and receive the key read from your environment.
-        // Refused, as git refuses a repository another user owns; named, it is read.
+        // Refused, as ssh refuses configuration files of another user's (root's are
+        // trusted); named, it is read.
         if let Some(owner) = owned_by_another_user(&local, current_user()) {
             return Err(Failure::Usage(format!(
                 "./{FILE_NAME} is owned by another user (uid {owner}), and could send your API keys to a host of theirs: not read unless named (`--config ./{FILE_NAME}`)"

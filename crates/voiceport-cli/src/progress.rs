@@ -42,27 +42,36 @@ enum Mode {
     Working,
 }
 
-/// The display drawn on standard error now, if any.
-struct Shown(Mutex<Option<ProgressBar>>);
+/// The display drawn on standard error now, if any, with the number of the [`Progress`]
+/// that draws it.
+struct Shown(Mutex<Option<(u64, ProgressBar)>>);
 
 impl Shown {
-    fn show(&self, bar: &ProgressBar) {
-        *crate::lock(&self.0) = Some(bar.clone());
+    /// `bar`, of display number `id`, is drawn (in place of any other).
+    fn show(&self, id: u64, bar: &ProgressBar) {
+        *crate::lock(&self.0) = Some((id, bar.clone()));
     }
 
-    fn forget(&self) {
-        crate::lock(&self.0).take();
+    /// Display number `id` has ended: forgotten, if it is the one shown.
+    fn forget(&self, id: u64) {
+        let mut shown = crate::lock(&self.0);
+        if shown.as_ref().is_some_and(|(shown_id, _)| *shown_id == id) {
+            *shown = None;
+        }
     }
 
     /// Clears the display shown, if any.
     fn clear(&self) {
-        if let Some(bar) = crate::lock(&self.0).take() {
+        if let Some((_, bar)) = crate::lock(&self.0).take() {
             bar.finish_and_clear();
         }
     }
 }
 
 static SHOWN: Shown = Shown(Mutex::new(None));
+
+/// The number the next [`Progress`] on standard error gets.
+static NEXT_DISPLAY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Clears the display on standard error, for a program that ends in place (its standard
 /// output closed, `| head`): left as it is, its last line would stay unfinished before the
@@ -77,22 +86,24 @@ pub(crate) struct Progress {
     mode: Cell<Mode>,
     /// Animate between updates (off in tests, where drawing must be deterministic).
     steady: bool,
+    /// Its number among the displays on standard error, where it draws there ([`SHOWN`]).
+    shown_as: Option<u64>,
 }
 
 impl Progress {
     /// A display on standard error when `enabled`, else one that writes nothing.
     pub(crate) fn new(enabled: bool) -> Self {
         if enabled {
-            let progress = Progress::to(ProgressDrawTarget::stderr(), true);
-            if let Some(bar) = &progress.bar {
-                SHOWN.show(bar);
-            }
+            let mut progress = Progress::to(ProgressDrawTarget::stderr(), true);
+            progress.shown_as =
+                Some(NEXT_DISPLAY.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
             return progress;
         }
         Progress {
             bar: None,
             mode: Cell::new(Mode::Idle),
             steady: false,
+            shown_as: None,
         }
     }
 
@@ -113,6 +124,7 @@ impl Progress {
             bar: Some(ProgressBar::with_draw_target(None, target)),
             mode: Cell::new(Mode::Idle),
             steady,
+            shown_as: None,
         }
     }
 
@@ -120,6 +132,10 @@ impl Progress {
     fn enter(&self, bar: &ProgressBar, mode: Mode) {
         if self.mode.replace(mode) == mode {
             return;
+        }
+        // Drawn from here on (again, after an end): what an exit in place clears.
+        if let Some(id) = self.shown_as {
+            SHOWN.show(id, bar);
         }
         let template = match mode {
             Mode::Bar => "[{bar:30}] fetched {pos} of {len} calls ({elapsed})",
@@ -179,9 +195,9 @@ impl Progress {
             }
             Mode::Working => bar.finish_and_clear(),
         }
-        // One display at a time: ended, there is nothing left to clear.
-        if self.steady {
-            SHOWN.forget();
+        // Ended: nothing of it is left to clear.
+        if let Some(id) = self.shown_as {
+            SHOWN.forget(id);
         }
         // Once: a display ended by hand is not ended again when dropped.
         self.mode.set(Mode::Idle);
@@ -318,7 +334,9 @@ mod tests {
         progress.show(10, None);
         let shown = Shown(Mutex::new(None));
         let bar = progress.bar.as_ref().unwrap();
-        shown.show(bar);
+        shown.show(1, bar);
+        // Another display's end leaves it shown.
+        shown.forget(2);
         assert!(!bar.is_finished());
         shown.clear();
         assert!(bar.is_finished());
@@ -328,6 +346,11 @@ mod tests {
         );
         // Cleared once: nothing is left to clear.
         shown.clear();
+        // Its own end forgets it.
+        let (progress, _) = on_screen();
+        shown.show(3, progress.bar.as_ref().unwrap());
+        shown.forget(3);
+        assert!(crate::lock(&shown.0).is_none());
     }
 
     #[test]

@@ -232,7 +232,7 @@ const QUOTED_ID_CHARS: usize = 80;
 /// `id` quoted as Rust writes a string (`"a\u{1b}b"`), its first [`QUOTED_ID_CHARS`]
 /// characters only, and how many it has past them: an id pasted by mistake (a megabyte of
 /// it) would make an error, and every log line of it, as long.
-fn quoted(id: &str) -> String {
+pub(crate) fn quoted(id: &str) -> String {
     match id.char_indices().nth(QUOTED_ID_CHARS) {
         None => format!("{id:?}"),
         Some((cut, _)) => {

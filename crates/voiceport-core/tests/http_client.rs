@@ -791,6 +791,15 @@ async fn dot_empty_and_control_segments_are_refused_before_sending() {
             assert!(!err.to_string().chars().any(char::is_control), "{err}");
         }
     }
+    // And cut short: a megabyte segment makes no megabyte error.
+    let long = format!("\u{1b}{}", "x".repeat(1 << 20));
+    let refused = client.send(Request::delete(
+        Operation::DeleteNote,
+        ["calls", long.as_str()],
+    ));
+    let said = refused.await.unwrap_err().to_string();
+    assert!(said.len() < 400, "{} bytes", said.len());
+    assert!(said.contains("(1048497 more characters)"), "{said}");
     // `...` and percent signs are ordinary segments.
     Mock::given(method("GET"))
         .and(path("/api/v1/calls/..."))

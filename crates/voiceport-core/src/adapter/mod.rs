@@ -532,9 +532,10 @@ async fn unless_already<A: Adapter + ?Sized>(
     }
 }
 
-/// `refusal` (a not-found or an invalid request) of a call that is there, `status`, as the
-/// conflict it is: the call's status first, then the vendor's words (with the fields an
-/// invalid request named, which a conflict has no place for).
+/// `refusal` (a not-found, an invalid request or another 4xx status) of a call that is
+/// there, `status`, as the conflict it is: the call's status first, then the vendor's words
+/// (with the fields an invalid request named, or the status, which a conflict has no place
+/// for).
 fn conflict_with(refusal: Error, status: CallStatus) -> Error {
     let (provider, operation, said) = match refusal {
         Error::NotFound {

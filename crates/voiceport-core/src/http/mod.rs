@@ -412,7 +412,8 @@ impl HttpClient {
                 provider,
                 request.operation,
                 format!(
-                    "{segment:?} cannot be sent as a path segment (an id is never empty, `.` or `..`, and has no control characters); nothing was sent"
+                    "{} cannot be sent as a path segment (an id is never empty, `.` or `..`, and has no control characters); nothing was sent",
+                    crate::ids::quoted(segment)
                 ),
             ));
         }
