@@ -2962,14 +2962,10 @@ async fn ctrl_c_while_a_note_is_added_says_it_may_have_been() {
         .mount(&server)
         .await;
     let config = vendor_config("happyrobot", &server.uri(), "");
-    let child = voiceport_bin()
-        .arg("--config")
-        .arg(&config)
-        .args(["notes", "add", HAPPYROBOT_CALL, "Asked for a callback"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_piped(
+        &config,
+        &["notes", "add", HAPPYROBOT_CALL, "Asked for a callback"],
+    );
     let out = interrupt_once_asked(&server, child, 1, "notes add").await;
     let text = stderr(&out);
     assert_eq!(out.status.code(), Some(130), "{text}");
@@ -4250,14 +4246,7 @@ async fn signal_when_answered(
         .mount(&server)
         .await;
     let config = vendor_config("rounded", &server.uri(), config);
-    let child = voiceport_bin()
-        .arg("--config")
-        .arg(&config)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_piped(&config, args);
     // The dial itself (a `check` reads the account with GETs first).
     let started = std::time::Instant::now();
     let dialed = async || {
@@ -4539,14 +4528,7 @@ async fn ctrl_c_during_check_before_its_dial_says_no_call_was_placed() {
         .mount(&server)
         .await;
     let config = vendor_config("rounded", &server.uri(), "");
-    let child = voiceport_bin()
-        .arg("--config")
-        .arg(&config)
-        .args(["check", "--dial", "+16175550120"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_piped(&config, &["check", "--dial", "+16175550120"]);
     let out = interrupt_once_asked(&server, child, 1, "check before its dial").await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let text = stderr(&out);
@@ -6807,14 +6789,7 @@ async fn ctrl_c_during_a_walk_keeps_whole_rows_and_says_where_to_resume() {
             .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(600)))
             .mount(&server)
             .await;
-        let child = voiceport_bin()
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = spawn_piped(&config, args);
         // Interrupted once the second page is asked for.
         let out = interrupt_once_asked(&server, child, 2, &format!("{args:?}")).await;
         let text = stderr(&out);
@@ -6873,14 +6848,7 @@ async fn ctrl_c_before_any_call_of_a_walk_says_so_alike_merged_or_not() {
             .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(600)))
             .mount(&server)
             .await;
-        let child = voiceport_bin()
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = spawn_piped(&config, args);
         // Interrupted once the first page is asked for.
         let out = interrupt_once_asked(&server, child, 1, &format!("{args:?}")).await;
         let text = stderr(&out);
