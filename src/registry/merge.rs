@@ -1254,11 +1254,21 @@ pub(crate) mod tests {
         }
     }
 
-    /// A provider, listing newest first, whose listing never answers, or always fails.
+    /// A provider, listing newest first, whose listing never answers, or always fails; or
+    /// never answers, telling its watch when it starts and when it is dropped.
     #[derive(Debug)]
     enum Unlisting {
         Hanging,
         Broken,
+        Watched(Arc<Watch>),
+    }
+
+    /// What a watched listing tells: `started` when it starts, `dropped` set when its
+    /// request's future is dropped.
+    #[derive(Debug, Default)]
+    struct Watch {
+        started: tokio::sync::Notify,
+        dropped: Arc<std::sync::atomic::AtomicBool>,
     }
 
     #[async_trait::async_trait]
@@ -1280,16 +1290,13 @@ pub(crate) mod tests {
             match self {
                 Unlisting::Hanging => futures::future::pending().await,
                 Unlisting::Broken => Err(broken("connection reset by peer")),
+                Unlisting::Watched(watch) => {
+                    let _dropped = SetOnDrop(Arc::clone(&watch.dropped));
+                    watch.started.notify_one();
+                    futures::future::pending().await
+                }
             }
         }
-    }
-
-    /// A provider whose listing starts (said by `started`), then never answers; its
-    /// request's future sets `dropped` when it is dropped.
-    #[derive(Debug, Default)]
-    struct Abandoned {
-        started: tokio::sync::Notify,
-        dropped: Arc<std::sync::atomic::AtomicBool>,
     }
 
     /// Sets its flag when dropped.
@@ -1301,37 +1308,19 @@ pub(crate) mod tests {
         }
     }
 
-    #[async_trait::async_trait]
-    impl VoiceProvider for Abandoned {
-        fn kind(&self) -> ProviderKind {
-            ProviderKind::Retell
-        }
-        fn capabilities(&self) -> Capabilities {
-            Unlisting::Hanging.capabilities()
-        }
-        async fn get_call(&self, _id: &CallId) -> Result<Call> {
-            Err(Error::unsupported(self.kind(), Operation::GetCall))
-        }
-        async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
-            let _dropped = SetOnDrop(Arc::clone(&self.dropped));
-            self.started.notify_one();
-            futures::future::pending().await
-        }
-    }
-
     /// A walk dropped while a provider's page is being fetched stops that fetch (its task
     /// aborted), rather than leaving it to run, and hold its connection, to its timeout.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_walk_dropped_mid_fetch_stops_the_fetch() {
         use std::sync::atomic::Ordering;
-        let provider = Arc::new(Abandoned::default());
-        let mut walk = walk_of("slow", provider.clone());
+        let watch = Arc::new(Watch::default());
+        let mut walk = walk_of("slow", Arc::new(Unlisting::Watched(watch.clone())));
         assert!(futures::poll!(walk.try_next()).is_pending());
-        provider.started.notified().await;
-        assert!(!provider.dropped.load(Ordering::SeqCst));
+        watch.started.notified().await;
+        assert!(!watch.dropped.load(Ordering::SeqCst));
         drop(walk);
         let stopped = async {
-            while !provider.dropped.load(Ordering::SeqCst) {
+            while !watch.dropped.load(Ordering::SeqCst) {
                 tokio::task::yield_now().await;
             }
         };
