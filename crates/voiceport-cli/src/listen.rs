@@ -102,13 +102,12 @@ pub(crate) async fn run(
     // hides that warning: then it is said here, as nobody should serve unverified
     // deliveries unawares (and nobody needs to be told twice).
     let receiver_warns = tracing::enabled!(target: "voiceport::webhooks", tracing::Level::WARN);
-    for name in unverified(&registry, &served)
-        .into_iter()
-        .filter(|_| !receiver_warns)
-    {
-        output::say(&format!(
-            "provider `{name}`: webhook deliveries are NOT verified (verify = \"none\"): anyone who can reach this address can post events"
-        ));
+    if !receiver_warns {
+        for name in unverified(&registry, &served) {
+            output::say(&format!(
+                "provider `{name}`: webhook deliveries are NOT verified (verify = \"none\"): anyone who can reach this address can post events"
+            ));
+        }
     }
     let state = Arc::new(Listening {
         forward,

@@ -110,25 +110,6 @@ fn quoted(text: Option<&str>) -> String {
     text.map_or_else(|| "none".to_owned(), |text| format!("{text:?}"))
 }
 
-fn failure_text(operation: &str, error: Error) -> String {
-    format!("{operation}: {error}")
-}
-
-/// A dial that failed, and whether a call may exist all the same: on a live account,
-/// running the check again could otherwise place a second call.
-fn dial_failure_text(error: Error) -> String {
-    let placed = match error.outcome() {
-        crate::RequestOutcome::NotApplied => "",
-        crate::RequestOutcome::Unknown => {
-            "; the call may have been placed: look for it before dialing again"
-        }
-        crate::RequestOutcome::Applied => {
-            "; the call was placed, but the answer could not be read: look for it before dialing again"
-        }
-    };
-    failure_text("dial", error) + placed
-}
-
 /// A dial no vendor can place (it has no number to call), for the cases checking that a
 /// dial flag declared `false` is refused: the capability guard answers `Unsupported`
 /// before it looks at the number, while a provider without the guard (a user's own)
@@ -300,7 +281,7 @@ impl<'a> Suite<'a> {
     /// that no further case runs.
     fn failed(&self, operation: &str, error: Error) -> String {
         self.note_throttling(&error);
-        failure_text(operation, error)
+        format!("{operation}: {error}")
     }
 
     /// The answer to an operation declared unsupported, judged ([`unsupported_check`]), a
@@ -312,10 +293,19 @@ impl<'a> Suite<'a> {
         unsupported_check(result, refused)
     }
 
-    /// A dial's `error` as a case's failure (see [`dial_failure_text`]), a rate limit noted.
+    /// A dial that failed as a case's failure, and whether a call may exist all the same:
+    /// on a live account, running the check again could otherwise place a second call.
     fn dial_failed(&self, error: Error) -> String {
-        self.note_throttling(&error);
-        dial_failure_text(error)
+        let placed = match error.outcome() {
+            crate::RequestOutcome::NotApplied => "",
+            crate::RequestOutcome::Unknown => {
+                "; the call may have been placed: look for it before dialing again"
+            }
+            crate::RequestOutcome::Applied => {
+                "; the call was placed, but the answer could not be read: look for it before dialing again"
+            }
+        };
+        self.failed("dial", error) + placed
     }
 
     fn note_throttling(&self, error: &Error) {
