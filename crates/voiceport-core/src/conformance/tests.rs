@@ -1189,11 +1189,22 @@ async fn a_filter_ignored_by_the_vendor_fails() {
         };
         assert!(why.contains(expected), "{filter}: {why}");
     }
+    // The customer's number searched for is described, not quoted (the first listed
+    // call's, +14155550000).
+    let why = failure(&report, "list_calls filter search");
+    assert!(
+        why.contains("number searched (ending 00)") && !why.contains("555"),
+        "{why}"
+    );
     // Where the calls are known (the sandbox searches as voiceport reads), every call a
     // search returns must match it.
     let report = check(&provider, &Env::expecting(6)).await;
     let why = failure(&report, "list_calls filter search");
-    assert!(why.contains("hold no trace of"), "{why}");
+    assert!(
+        why.contains("hold no trace of the listed call's number searched"),
+        "{why}"
+    );
+    assert!(!why.contains("555"), "{why}");
 }
 
 /// A provider sending only the first of two statuses returns nothing wrong, only too
