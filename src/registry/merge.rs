@@ -1141,15 +1141,20 @@ pub(crate) mod tests {
     }
 
     /// A field unknown to this version (a newer one's) refuses the cursor rather than
-    /// being ignored, at the top and within a provider's place.
+    /// being ignored, at the top, within a provider's place and within its page cursor.
     #[test]
     fn a_cursor_with_a_field_this_version_does_not_know_is_refused() {
         let known = r#"{"positions":{"sales":{"skip":2,"kind":"rounded"}},"page_size":50}"#;
         assert!(MergedCursor::from_token(known).is_ok());
+        let paged =
+            r#"{"positions":{"sales":{"page":{"mode":"offset","skip":100},"kind":"rounded"}}}"#;
+        assert!(MergedCursor::from_token(paged).is_ok());
         for token in [
             r#"{"positions":{"sales":{"skip":2,"kind":"rounded"}},"page_size":50,"stood":1}"#,
             r#"{"positions":{"sales":{"skip":2,"kind":"rounded","stood":1}},"page_size":50}"#,
             r#"{"positions":{},"walked_to":{"time":"2026-11-20T09:00:00Z","provider":"sales","n":1}}"#,
+            // Within the page cursor a place holds.
+            r#"{"positions":{"sales":{"page":{"mode":"offset","skip":100,"n":1},"kind":"rounded"}}}"#,
         ] {
             let error = MergedCursor::from_token(token).unwrap_err();
             assert!(

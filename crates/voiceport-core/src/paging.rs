@@ -31,7 +31,9 @@ pub const MAX_CURSOR_TOKEN_BYTES: usize = 64 * 1024;
 /// [`CreatedBefore`](Self::CreatedBefore) cursors are anchored to a call or a time and do
 /// not move.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
+// A field this build does not know comes from a newer one, whose paging it steers:
+// ignored, the listing would resume elsewhere than where the cursor points.
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum PageCursor {
     /// Skip this many calls (HappyRobot `skip`).
@@ -82,7 +84,7 @@ impl PageCursor {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] naming the `cursor` when `token` is malformed: not JSON, or
-    /// not a cursor (an unknown `mode`, a field missing or of the wrong type).
+    /// not a cursor (an unknown `mode`, a field missing, unknown or of the wrong type).
     pub fn from_token(token: &str) -> Result<Self> {
         serde_json::from_str(token).map_err(|e| {
             Error::invalid_argument("cursor", format!("not a voiceport page cursor: {e}"))
@@ -557,7 +559,13 @@ mod tests {
             PageCursor::Offset { skip: 5 }.to_token(),
             r#"{"mode":"offset","skip":5}"#
         );
-        for malformed in ["garbage", r#"{"mode":"sideways"}"#, r#"{"mode":"offset"}"#] {
+        for malformed in [
+            "garbage",
+            r#"{"mode":"sideways"}"#,
+            r#"{"mode":"offset"}"#,
+            // A newer version's field, which would steer where the listing resumes.
+            r#"{"mode":"offset","skip":5,"anchor":"call-1"}"#,
+        ] {
             let error = PageCursor::from_token(malformed).unwrap_err();
             assert!(
                 matches!(&error, Error::InvalidArgument { argument, .. } if argument == "cursor"),
