@@ -524,6 +524,19 @@ async fn secrets_never_reach_logs_or_debug() {
         1,
         "only east and west share: {logs}"
     );
+    // A secret of fewer than 16 bytes is warned of, by name, never quoted; one of 16
+    // ("another-secret-1") is not.
+    assert!(!logs.contains("webhook secret is shorter"), "{logs}");
+    let short = Registry::from_toml_str(
+        "[providers.tiny]\nkind = \"vapi\"\napi_key = \"k4\"\n\
+         [providers.tiny.webhook]\nsecret = \"hunter2-4a\"\n",
+    )
+    .unwrap();
+    let _ = Receiver::builder(&short).channel(1).unwrap();
+    let short_line =
+        line_of("webhook secret is shorter than 16 bytes").expect("a short secret is warned of");
+    assert!(short_line.contains("provider_name=tiny"), "{short_line}");
+    assert!(!captured.text().contains("hunter2"), "{}", captured.text());
     // Two providers of one Retell account share its key by design: said, not warned of.
     let one_account = Registry::from_toml_str(
         "[providers.renewals]\nkind = \"retell\"\napi_key = \"key_5e1f0c9a2b7d\"\n\

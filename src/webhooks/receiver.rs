@@ -10,7 +10,7 @@ use axum::routing::post;
 use tokio::sync::{Semaphore, mpsc};
 use voiceport_core::Result;
 use voiceport_core::webhook::{
-    DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, Scheme, Verifier, WebhookConfig,
+    DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, SHORT_SECRET_BELOW, Scheme, Verifier, WebhookConfig,
 };
 
 use super::delivery::{Delivery, Handler, HandlerError, HandlerResult};
@@ -451,6 +451,11 @@ impl ReceiverBuilder<'_> {
             // the de-duplication window (bounded) stands in the way of its replay.
             if scheme == Scheme::Hmac && endpoint.verifier.tolerance().is_none() {
                 tracing::warn!(provider_name = %name, "webhook signatures checked without a signing time (timestamp_header = \"\"): a delivery seen once can be sent again and pass, once it has left the de-duplication window; sign a timestamp where the vendor allows");
+            }
+            // Still checked: a short secret is the user's to lengthen, not the receiver's
+            // to refuse (a vendor may have set it, a test may use one).
+            if endpoint.verifier.secret_is_short() {
+                tracing::warn!(provider_name = %name, verify = %scheme, "the webhook secret is shorter than {SHORT_SECRET_BELOW} bytes: a sender could guess it; use a longer, generated one (`openssl rand -hex 32`)");
             }
             // A check the vendor's deliveries never pass refuses every one that comes
             // straight (no check at all, warned of above, passes them all).

@@ -1181,3 +1181,32 @@ fn headers_from_pairs_verify_as_a_header_map_does() {
         })
     );
 }
+
+/// A secret shorter than 16 bytes is flagged whatever the scheme that takes it; none is
+/// flagged for Retell (keyed with the account's API key) or without a secret.
+#[test]
+fn a_secret_under_sixteen_bytes_is_short() {
+    let short = "sixteen-minus-1";
+    let long = "sixteen-bytes-ok";
+    assert_eq!((short.len(), long.len()), (15, 16));
+    for (kind, table) in [
+        (ProviderKind::Vapi, ""),
+        (ProviderKind::Vapi, "verify = \"bearer\"\n"),
+        (ProviderKind::Vapi, "verify = \"hmac\"\n"),
+        (ProviderKind::Rounded, "verify = \"query\"\n"),
+        (ProviderKind::HappyRobot, "header = \"x-hook-token\"\n"),
+    ] {
+        let with = |secret: &str| verifier(kind, &format!("{table}secret = \"{secret}\""));
+        assert!(with(short).secret_is_short(), "{kind} {table}");
+        assert!(!with(long).secret_is_short(), "{kind} {table}");
+    }
+    let retell = Verifier::from_config(
+        ProviderKind::Retell,
+        &config(""),
+        "providers.p.webhook",
+        Some(&SecretString::from("key_5e1f")),
+    )
+    .unwrap();
+    assert!(!retell.secret_is_short());
+    assert!(!verifier(ProviderKind::Rounded, "verify = \"none\"").secret_is_short());
+}

@@ -80,7 +80,10 @@ pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, Tick
 pub use forwarded::Forwarded;
 pub use state::CallState;
 pub use vendor::VendorWebhooks;
-pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, header_map, verify};
+pub use verify::{
+    DEFAULT_TOLERANCE_SECS, HeadChecked, SHORT_SECRET_BELOW, Verifier, VerifyError, header_map,
+    verify,
+};
 
 /// The headers [`verify()`] and [`Verifier`] read (the `http` crate's, as axum, hyper and
 /// most Rust web frameworks hand them over), with what builds one.

@@ -80,6 +80,11 @@ fn when(age_secs: i64) -> String {
 const TOO_MANY_SIGNATURES: &str = "more than 8 signatures";
 const _: () = assert!(MAX_SIGNATURES == 8, "reword TOO_MANY_SIGNATURES");
 
+/// The fewest bytes a webhook secret is expected to have: 16, what 128 random bits take
+/// as raw bytes. A shorter one still works; the receiver warns of it
+/// ([`Verifier::secret_is_short`]).
+pub const SHORT_SECRET_BELOW: usize = 16;
+
 /// One provider's delivery check, built from its [`WebhookConfig`]. `Debug` never shows
 /// the secret.
 #[derive(Debug, Clone)]
@@ -128,6 +133,19 @@ impl Verifier {
         match (self.secret_bytes(), other.secret_bytes()) {
             (Some(mine), Some(theirs)) => bool::from(mine.ct_eq(theirs)),
             _ => false,
+        }
+    }
+
+    /// Whether the secret is shorter than [`SHORT_SECRET_BELOW`] bytes, few enough that a
+    /// sender could guess it, or that it was typed as a word (`"secret"`, `"test"`) rather
+    /// than generated. The receiver warns of it when it starts. `false` without a secret,
+    /// and for the `retell` scheme, whose key is the account's API key, of Retell's making.
+    pub fn secret_is_short(&self) -> bool {
+        match &self.rule {
+            Rule::Retell { .. } => false,
+            _ => self
+                .secret_bytes()
+                .is_some_and(|secret| secret.len() < SHORT_SECRET_BELOW),
         }
     }
 
