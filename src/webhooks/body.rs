@@ -191,7 +191,11 @@ impl Joined {
         let grown = |bytes: &mut Vec<u8>, more: usize| {
             let needed = bytes.len() + more;
             if needed > bytes.capacity() {
-                let capacity = (bytes.capacity() * 2).max(needed).min(limit.max(needed));
+                let capacity = bytes
+                    .capacity()
+                    .saturating_mul(2)
+                    .max(needed)
+                    .min(limit.max(needed));
                 bytes.reserve_exact(capacity - bytes.len());
             }
         };

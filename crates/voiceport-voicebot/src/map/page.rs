@@ -60,18 +60,23 @@ impl Window {
             let expected = "mode `created_before`, or a `token` this adapter wrote";
             Err(cursor.foreign_to(flavor.kind(), flavor.name(), expected))
         };
+        let caps = flavor.capabilities();
         let (before, seen) = match &query.cursor {
             None => (None, Vec::new()),
             Some(PageCursor::CreatedBefore { before }) => (Some(*before), Vec::new()),
             Some(cursor @ PageCursor::Token { token }) => {
                 match serde_json::from_str::<Resume>(token) {
-                    Ok(resume) => (Some(resume.before), resume.seen),
-                    Err(_) => return foreign(cursor),
+                    // Never more than a page's worth (`next_cursor` fails first): more
+                    // is a token made by hand, each of whose ids every call of the page
+                    // would be compared with.
+                    Ok(resume) if resume.seen.len() < caps.max_page_size as usize => {
+                        (Some(resume.before), resume.seen)
+                    }
+                    _ => return foreign(cursor),
                 }
             }
             Some(other) => return foreign(other),
         };
-        let caps = flavor.capabilities();
         let wanted = caps.page_size(query) as usize + seen.len();
         let limit = wanted.min(caps.max_page_size as usize) as u32;
         let end = match (before, query.until) {
@@ -597,6 +602,15 @@ mod tests {
             // Rounded's token: a timestamp, not this adapter's.
             PageCursor::Token {
                 token: "2026-03-01T10:00:00Z".into(),
+            },
+            // This adapter's shape, but seeing a page's worth of calls (1,000): one it
+            // never writes.
+            PageCursor::Token {
+                token: json!({
+                    "before": "2026-03-01T10:00:00.001Z",
+                    "seen": (0..1000).map(|i| format!("call-{i}")).collect::<Vec<_>>(),
+                })
+                .to_string(),
             },
         ] {
             let query = CallQuery {
