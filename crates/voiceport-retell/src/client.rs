@@ -60,7 +60,9 @@ impl Retell {
             return Ok(None);
         };
         // A read sent as a POST: retried like any read.
-        let request = Request::post(Operation::ListCalls, ["v3", "list-calls"]).json(&params);
+        let request = Request::post(Operation::ListCalls, ["v3", "list-calls"])
+            .json(&params)
+            .retried_on_conflict();
         Ok(Some(request.vendor_timeout(LIST_TIMEOUT)))
     }
 
@@ -84,9 +86,12 @@ impl Retell {
 /// Retell's message (the core maps a 422 elsewhere to
 /// [`Error::InvalidRequest`](voiceport_core::Error::InvalidRequest); a 422 on
 /// create-phone-call, an unknown agent or number, stays one: the call it would name does
-/// not exist yet).
+/// not exist yet). A 409 is retried, as Retell's SDK retries it.
 fn about_call(request: Request, id: &CallId) -> Request {
-    request.call_id(id.as_str()).not_found_status(422)
+    request
+        .call_id(id.as_str())
+        .not_found_status(422)
+        .retried_on_conflict()
 }
 
 #[async_trait]

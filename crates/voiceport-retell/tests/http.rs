@@ -802,6 +802,68 @@ async fn reads_are_retried() {
     assert_eq!(page.calls.len(), 3);
 }
 
+/// A 409 is retried as Retell's SDK retries it, on reads and on stop-call alike; an
+/// answer's `x-should-retry: false` stops it, and a dial answered 409 goes out once.
+#[tokio::test]
+async fn a_conflict_is_retried_as_retells_sdk_retries_it() {
+    let api = api().await;
+    let retell = retrying(&api);
+    let id = CallId::new(CALL_ID);
+    let conflict = || json_response(409, &retell_error(409));
+    // A read: the 409, then the call.
+    api.on("GET", &get_path(CALL_ID))
+        .respond_with(conflict())
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    api.respond_json(
+        "GET",
+        &get_path(CALL_ID),
+        200,
+        &fixture("call_phone_outbound_completed.json"),
+    )
+    .await;
+    assert_eq!(retell.get_call(&id).await.unwrap().id, id);
+    api.server.verify().await;
+    api.server.reset().await;
+    // Stopping the call: the 409, then 204.
+    let stop = format!("/v2/stop-call/{CALL_ID}");
+    api.on("POST", &stop)
+        .respond_with(conflict())
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    api.on("POST", &stop)
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    retell.end_call(&id).await.unwrap();
+    api.server.verify().await;
+    api.server.reset().await;
+    // The vendor's header wins: not sent again.
+    api.on("GET", &get_path(CALL_ID))
+        .respond_with(conflict().insert_header("x-should-retry", "false"))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    let err = retell.get_call(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+    api.server.verify().await;
+    api.server.reset().await;
+    // A dial answered 409 reached Retell: never sent again.
+    api.respond_json("POST", "/v2/create-phone-call", 409, &retell_error(409))
+        .await;
+    let err = retell
+        .dial(&DialRequest::to("+16175550187"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+    api.server.verify().await;
+}
+
 /// A delete whose first answer is lost (a 503 after sending) and whose retry finds the call
 /// gone (Retell's 422) succeeded; a delete answered 422 at once is not found.
 #[tokio::test]

@@ -542,7 +542,10 @@ impl HttpClient {
             Some(not_found) if not_found == status.as_u16() => StatusCode::NOT_FOUND,
             _ => status,
         };
-        *vendor_says = retry::vendor_says_retry(&headers);
+        // The vendor's header first; else, where the vendor's SDK retries a conflict, a
+        // 409 is tried again.
+        *vendor_says = retry::vendor_says_retry(&headers)
+            .or((request.conflict_retried && status == StatusCode::CONFLICT).then_some(true));
         Err(status_error(provider, operation, status, &headers, &body))
     }
 }

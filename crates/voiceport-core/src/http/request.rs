@@ -34,6 +34,8 @@ pub struct Request {
     /// The status that means not found on this endpoint, where it is not 404
     /// ([`Request::not_found_status`]).
     pub(super) not_found_status: Option<u16>,
+    /// A 409 is sent again as a passing conflict would be ([`Request::retried_on_conflict`]).
+    pub(super) conflict_retried: bool,
     pub(super) call_id: Option<String>,
     pub(super) base: Option<Url>,
     /// Sent without the API key ([`Request::without_key`]).
@@ -61,6 +63,7 @@ impl std::fmt::Debug for Request {
             .field("done_if_gone", &self.done_if_gone)
             .field("answer_unused", &self.answer_unused)
             .field("not_found_status", &self.not_found_status)
+            .field("conflict_retried", &self.conflict_retried)
             .field("call_id", &self.call_id)
             .field("base_host", &self.base.as_ref().and_then(Url::host_str))
             .field("keyless", &self.keyless)
@@ -99,6 +102,7 @@ impl Request {
             done_if_gone: false,
             answer_unused: false,
             not_found_status: None,
+            conflict_retried: false,
             call_id: None,
             base: None,
             keyless: false,
@@ -214,6 +218,18 @@ impl Request {
     #[must_use]
     pub fn not_found_status(mut self, status: u16) -> Self {
         self.not_found_status = Some(status);
+        self
+    }
+
+    /// For a vendor whose own SDK sends a request again after a 409 (Retell's, as every
+    /// Stainless-built SDK does, taking a conflict for a lock that will be let go): on this
+    /// request a 409 is retried as a 503 would be, within the retry policy, unless the
+    /// answer's `x-should-retry` says otherwise. A request that creates something is still
+    /// never sent again once it may have arrived, and a 409 left when the retries are spent
+    /// is [`Error::Conflict`](crate::Error::Conflict), as ever.
+    #[must_use]
+    pub fn retried_on_conflict(mut self) -> Self {
+        self.conflict_retried = true;
         self
     }
 
