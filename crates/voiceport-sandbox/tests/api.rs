@@ -1023,16 +1023,16 @@ async fn every_fault_kind_is_served() {
         .faults()
         .inject(Fault::new(FaultKind::Delay(Duration::from_millis(1))).vendor(Voicebot));
     assert_eq!(get().await.unwrap().status(), 200);
-    // … and not before: a ten-minute one is still held when the test stops waiting (an
-    // answer, say one that ignored the delay, fails the test; a slow machine only waits).
+    // … and not before: a ten-minute one, once the request has taken it, is still held a
+    // second later (an answer, say one that ignored the delay, fails the test).
     sandbox
         .faults()
         .inject(Fault::new(FaultKind::Delay(Duration::from_secs(600))).vendor(Voicebot));
-    let held = tokio::time::timeout(Duration::from_secs(1), get()).await;
-    assert!(held.is_err(), "answered before its delay: {held:?}");
-    // On a loaded machine the held request may not have reached the sandbox in that second,
-    // leaving the fault armed for the next one: cleared, so that nothing waits ten minutes.
-    sandbox.faults().clear();
+    let mut held = tokio::spawn(get());
+    until_taken(&sandbox).await;
+    let answered = tokio::time::timeout(Duration::from_secs(1), &mut held).await;
+    assert!(answered.is_err(), "answered before its delay: {answered:?}");
+    held.abort();
 
     // With none armed, the next request is served normally.
     assert_eq!(get().await.unwrap().status(), 200);

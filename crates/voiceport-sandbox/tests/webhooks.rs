@@ -1897,7 +1897,13 @@ async fn a_reset_puts_the_sandbox_back_as_it_started() {
         1,
         "{events:?}"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every call the emulator still follows done with: the call dialed before the reset
+    // among them, had the reset kept it, whose deliveries would then be counted.
+    let all = sandbox
+        .wait_for_all_deliveries(Vapi, Duration::from_secs(30))
+        .await
+        .expect("the emulator is done with its calls");
+    assert_eq!(all.len(), attempts.len(), "{events:?}");
     let posted = seen.received.lock().unwrap().len() - posted_before;
     assert_eq!(posted, attempts.len(), "{events:?}");
 }
