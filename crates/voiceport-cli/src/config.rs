@@ -261,7 +261,14 @@ fn current_user() -> u32 {
 fn owned_by_another_user(path: &Path, user: u32) -> Option<u32> {
     use std::os::unix::fs::MetadataExt;
     let owner = std::fs::metadata(path).ok()?.uid();
-    (owner != user && owner != 0).then_some(owner)
+    is_another_users(owner, user).then_some(owner)
+}
+
+/// Whether a file owned by `owner` is another user's for `user`: neither theirs nor
+/// root's (every user trusts root's files, as ssh does).
+#[cfg(any(unix, test))]
+fn is_another_users(owner: u32, user: u32) -> bool {
+    owner != user && owner != 0
 }
 
 #[cfg(not(unix))]
@@ -296,6 +303,18 @@ mod tests {
         assert_eq!(owned_by_another_user(&path, other), expected);
         std::fs::remove_file(&path).unwrap();
         assert_eq!(owned_by_another_user(&path, other), None);
+    }
+
+    /// Every case of the rule, whoever runs the tests (the test above reaches only the
+    /// cases its own user can).
+    #[test]
+    fn only_a_file_of_someone_else_than_you_or_root_is_another_users() {
+        let (root, ada, bob) = (0, 1000, 1001);
+        assert!(!is_another_users(ada, ada));
+        assert!(!is_another_users(root, ada));
+        assert!(is_another_users(bob, ada));
+        assert!(!is_another_users(root, root));
+        assert!(is_another_users(ada, root));
     }
 
     #[test]
