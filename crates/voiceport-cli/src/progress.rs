@@ -344,13 +344,41 @@ mod tests {
             screen.0.lock().unwrap().last().map(String::as_str),
             Some("")
         );
-        // Cleared once: nothing is left to clear.
+        // Cleared once: nothing is left to clear, and nothing more is drawn.
+        let drawn = screen.0.lock().unwrap().len();
         shown.clear();
+        assert_eq!(screen.0.lock().unwrap().len(), drawn);
         // Its own end forgets it.
         let (progress, _) = on_screen();
         shown.show(3, progress.bar.as_ref().unwrap());
         shown.forget(3);
         assert!(crate::lock(&shown.0).is_none());
+    }
+
+    /// A display registers itself as it draws, so that `clear_for_exit` finds and clears
+    /// it; one that ended by itself is no longer registered.
+    #[test]
+    fn clear_for_exit_clears_the_display_drawing() {
+        let numbered = || {
+            let (mut progress, screen) = on_screen();
+            let id = NEXT_DISPLAY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            progress.shown_as = Some(id);
+            (progress, screen)
+        };
+        let (progress, screen) = numbered();
+        progress.show(10, None);
+        let bar = progress.bar.clone().unwrap();
+        assert!(!bar.is_finished());
+        clear_for_exit();
+        assert!(bar.is_finished());
+        assert_eq!(
+            screen.0.lock().unwrap().last().map(String::as_str),
+            Some("")
+        );
+        let (progress, _) = numbered();
+        progress.working("running the conformance cases");
+        progress.finish();
+        assert!(crate::lock(&SHOWN.0).is_none());
     }
 
     #[test]

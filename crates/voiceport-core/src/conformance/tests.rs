@@ -768,7 +768,10 @@ async fn a_rate_limited_case_stops_the_run() {
 #[track_caller]
 fn not_run_after(report: &Report, case: &str) {
     let at = report.cases.iter().position(|c| c.case == case).unwrap();
-    assert!(at + 1 < report.cases.len(), "no case after {case}: {report}");
+    assert!(
+        at + 1 < report.cases.len(),
+        "no case after {case}: {report}"
+    );
     for later in &report.cases[at + 1..] {
         assert!(
             matches!(&later.outcome, Outcome::NotRun(why) if why.contains("rate limited an earlier case")),
