@@ -9,19 +9,22 @@ use crate::interrupts::StopSignal;
 use crate::urls::receiver_base;
 use crate::{Failure, Outcome, output};
 
+/// The phases of a dialed call, as `--queued-ms`, `--ringing-ms` and `--talk-ms` say.
+fn timing_of(args: &SandboxArgs) -> voiceport_sandbox::Timing {
+    let ms = std::time::Duration::from_millis;
+    voiceport_sandbox::Timing::default()
+        .with_queued(ms(args.queued_ms))
+        .with_ringing(ms(args.ringing_ms))
+        .with_talk(ms(args.talk_ms))
+}
+
 pub(crate) async fn run(args: SandboxArgs) -> Outcome {
     // Heard from the start: a stop sent once the address is printed ends it with 0.
     let mut stop = StopSignal::listen()?;
-    let ms = std::time::Duration::from_millis;
     let mut builder = voiceport_sandbox::Sandbox::builder()
         .seed(args.seed)
         .addr(([127, 0, 0, 1], args.port).into())
-        .timing(
-            voiceport_sandbox::Timing::default()
-                .with_queued(ms(args.queued_ms))
-                .with_ringing(ms(args.ringing_ms))
-                .with_talk(ms(args.talk_ms)),
-        );
+        .timing(timing_of(&args));
     for &kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, args.calls as usize);
     }
@@ -191,4 +194,36 @@ pub(crate) fn point_webhooks(
         sandbox.set_webhook(config.kind, target)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each timing flag sets its own phase (the process test checks only that a call
+    /// stays queued as long as `--queued-ms` says).
+    #[test]
+    fn each_timing_flag_sets_its_phase() {
+        use clap::Parser;
+        let argv = [
+            "voiceport",
+            "sandbox",
+            "--queued-ms",
+            "1",
+            "--ringing-ms",
+            "2",
+            "--talk-ms",
+            "3",
+        ];
+        let args = match crate::cli::Cli::try_parse_from(argv).map(|cli| cli.command) {
+            Ok(crate::cli::Command::Sandbox(args)) => args,
+            other => panic!("{other:?}"),
+        };
+        let ms = std::time::Duration::from_millis;
+        let timing = timing_of(&args);
+        assert_eq!(
+            (timing.queued, timing.ringing, timing.talk),
+            (ms(1), ms(2), ms(3))
+        );
+    }
 }
