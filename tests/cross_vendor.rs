@@ -1376,3 +1376,222 @@ fn the_paths_the_sandbox_examples_name_are_the_facade_s() {
         voiceport::ProvidersFile::from_toml_str;
     let _kind = voiceport::ProviderKind::Vapi;
 }
+
+/// One dial per optional field of `DialRequest`, each setting that field alone to a value
+/// its markers find in a request body, beside the name an error refusing it says.
+fn dial_per_field() -> Vec<(
+    &'static str,
+    voiceport::DialRequest,
+    &'static [&'static str],
+)> {
+    use voiceport::{AgentId, CampaignId, DialRequest};
+    // Every field named: one added to `DialRequest` stops this test from compiling until
+    // it has a case below, so that no vendor drops it unseen.
+    let DialRequest {
+        to: _,
+        from_number: _,
+        phone_number_id: _,
+        agent_id: _,
+        variables: _,
+        metadata: _,
+        scheduled_for: _,
+        max_duration_secs: _,
+        language: _,
+        name: _,
+        campaign_id: _,
+        extra: _,
+    } = DialRequest::default();
+    let base = || DialRequest::to("+14155550187");
+    let one = |key: &str, value: serde_json::Value| [(key.to_owned(), value)].into();
+    vec![
+        (
+            "from_number",
+            DialRequest {
+                from_number: Some("+16175550142".into()),
+                ..base()
+            },
+            &["6175550142"],
+        ),
+        (
+            "phone_number_id",
+            DialRequest {
+                phone_number_id: Some("65f1c0ffee0123456789beef".into()),
+                ..base()
+            },
+            &["65f1c0ffee0123456789beef"],
+        ),
+        (
+            "agent_id",
+            DialRequest {
+                agent_id: Some(AgentId::new("65f1c0ffee0123456789a9e7")),
+                ..base()
+            },
+            &["65f1c0ffee0123456789a9e7"],
+        ),
+        (
+            "variables",
+            DialRequest {
+                variables: one("marker_variable", "v".into()),
+                ..base()
+            },
+            &["marker_variable"],
+        ),
+        (
+            "metadata",
+            DialRequest {
+                metadata: one("marker_metadata", "m".into()),
+                ..base()
+            },
+            &["marker_metadata"],
+        ),
+        (
+            "scheduled_for",
+            DialRequest {
+                scheduled_for: "2030-01-02T03:04:05Z".parse().ok(),
+                ..base()
+            },
+            // Written as a time, or as seconds or milliseconds since the epoch.
+            &["2030-01-02", "1893553445"],
+        ),
+        (
+            "max_duration_secs",
+            DialRequest {
+                max_duration_secs: Some(7260),
+                ..base()
+            },
+            // Seconds, or minutes.
+            &["7260", "121"],
+        ),
+        (
+            "language",
+            DialRequest {
+                language: Some("x-marker-language".into()),
+                ..base()
+            },
+            &["x-marker-language"],
+        ),
+        (
+            "name",
+            DialRequest {
+                name: Some("marker name".into()),
+                ..base()
+            },
+            &["marker name"],
+        ),
+        (
+            "campaign_id",
+            DialRequest {
+                campaign_id: Some(CampaignId::new("65f1c0ffee0123456789ca3e")),
+                ..base()
+            },
+            &["65f1c0ffee0123456789ca3e"],
+        ),
+        (
+            "extra",
+            DialRequest {
+                extra: one("marker_extra", true.into()),
+                ..base()
+            },
+            &["marker_extra"],
+        ),
+    ]
+}
+
+/// Every field a dial sets is sent to the vendor, or refused, naming the field, before
+/// anything is sent: none is dropped unseen, on any vendor (a field added to
+/// `DialRequest` later included, which `dial_per_field` makes this test name).
+#[tokio::test]
+async fn no_vendor_drops_a_dial_field_unseen() {
+    let answers = [
+        ("happyrobot", 200, "happyrobot/dial_response.json"),
+        ("voicebot", 201, "vapi/call_dial_queued.json"),
+        ("rounded", 201, "rounded/start_call_response.json"),
+        ("vapi", 201, "vapi/call_dial_queued.json"),
+        ("retell", 201, "retell/dial_response.json"),
+    ];
+    // The defaults each vendor's dial needs, so that the field tried is the only change.
+    let options = |kind: &str| match kind {
+        "happyrobot" => {
+            "number_id = \"65f1c0ffee0123456789abcd\"\nuse_case_id = \"65f1c0ffee0123456789abce\"\n"
+        }
+        "rounded" => {
+            "from_number = \"+33912345678\"\nagent_id = \"123e4567-e89b-12d3-a456-426614174002\"\n"
+        }
+        "retell" => "from_number = \"+14155550100\"\nagent_id = \"agent_5e1f0c9a2b7d\"\n",
+        _ => {
+            "assistant_id = \"5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"\nphone_number_id = \"8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f\"\n"
+        }
+    };
+    for vendor in vendors() {
+        let (status, answer) = answers
+            .iter()
+            .find(|(kind, ..)| *kind == vendor.kind)
+            .map(|(_, status, file)| (*status, fixture(file)))
+            .unwrap();
+        for (field, request, markers) in dial_per_field() {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .respond_with(
+                    ResponseTemplate::new(status).set_body_raw(answer.clone(), "application/json"),
+                )
+                .mount(&server)
+                .await;
+            // Anything else (a number looked up after the dial): not there.
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(404))
+                .mount(&server)
+                .await;
+            let toml = format!(
+                "default = \"main\"\n[providers.main]\nkind = \"{}\"\napi_key = \"{KEY}\"\nbase_url = \"{}{}\"\n[providers.main.options]\n{}",
+                vendor.kind,
+                server.uri(),
+                vendor.prefix,
+                options(vendor.kind)
+            );
+            let provider = Registry::from_toml_str(&toml)
+                .unwrap()
+                .connect_default()
+                .unwrap();
+            let posted = |requests: &[wiremock::Request]| {
+                (requests.iter())
+                    .filter(|r| r.method == wiremock::http::Method::POST)
+                    .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+                    .collect::<Vec<_>>()
+            };
+            let requests = server.received_requests().await.unwrap_or_default();
+            assert!(posted(&requests).is_empty());
+            match provider.dial(&request).await {
+                Ok(_) => {
+                    let requests = server.received_requests().await.unwrap_or_default();
+                    let bodies = posted(&requests);
+                    assert!(
+                        bodies
+                            .iter()
+                            .any(|body| markers.iter().any(|marker| body.contains(marker))),
+                        "{}: `{field}` was dropped: {bodies:?}",
+                        vendor.kind
+                    );
+                }
+                Err(error) => {
+                    assert!(
+                        matches!(
+                            error,
+                            Error::Unsupported { .. } | Error::InvalidRequest { .. }
+                        ),
+                        "{}: `{field}`: {error:?}",
+                        vendor.kind
+                    );
+                    let requests = server.received_requests().await.unwrap_or_default();
+                    assert!(
+                        posted(&requests).is_empty(),
+                        "{}: `{field}` refused after sending",
+                        vendor.kind
+                    );
+                    let text = error.to_string();
+                    let named = text.contains(&format!("`{field}`"));
+                    assert!(named, "{}: `{field}` refused unnamed: {text}", vendor.kind);
+                }
+            }
+        }
+    }
+}
