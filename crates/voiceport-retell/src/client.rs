@@ -68,9 +68,8 @@ impl Retell {
 
     fn dial_request(&self, request: &DialRequest) -> Result<Request> {
         let body = dial_body(request, &self.options)?;
-        let request = Request::post(Operation::Dial, ["v2", "create-phone-call"])
-            .json(&body)
-            .not_retried_after_send();
+        // Never sent again once it may have arrived (`Request::new` marks every dial so).
+        let request = Request::post(Operation::Dial, ["v2", "create-phone-call"]).json(&body);
         Ok(request.vendor_timeout(DIAL_TIMEOUT))
     }
 
