@@ -570,6 +570,11 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
             (Err(error), Some(pause))
                 if error.is_connect() && started.elapsed() + *pause < timeout =>
             {
+                let pause_ms = pause.as_millis();
+                tracing::debug!(
+                    pause_ms,
+                    "the local app refused the connection: posting again after a pause"
+                );
                 tokio::time::sleep(*pause).await;
             }
             _ => break sent,

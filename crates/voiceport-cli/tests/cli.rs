@@ -5652,9 +5652,15 @@ impl Listener {
         lines.join("\n")
     }
 
-    /// The address it listens on, from its first line.
+    /// The address it listens on, from the first line that names it (the first line, but
+    /// with `-v`, where log lines may come before it).
     async fn address(&mut self) -> String {
-        let listening = self.next_line().await;
+        let listening = loop {
+            let line = self.next_line().await;
+            if line.contains("/webhooks/") {
+                break line;
+            }
+        };
         listening
             .split("http://")
             .nth(1)
@@ -5735,13 +5741,14 @@ async fn listen_posts_again_to_a_local_app_that_refused_the_connection() {
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let app_address = socket.local_addr().unwrap();
     let forward = format!("http://{app_address}/events");
-    let args = ["--forward", forward.as_str()];
+    // `-v`: `listen` says at debug level when it posts again.
+    let args = ["-v", "--forward", forward.as_str()];
     let mut listener =
         Listener::start("listen-reconnect", &args, std::process::Stdio::null()).await;
     let url = format!("http://{}/webhooks/support", listener.address().await);
-    // The delivery is posted first; the app comes up half a second later, past the first
-    // attempt and its first pause, within the forward's pauses (0.2, 0.4, 0.8 s): a
-    // `listen` that did not post again would lose the event.
+    // The delivery is posted first; the app comes up once its first post was refused,
+    // within the forward's pauses (0.2, 0.4, 0.8 s): a `listen` that did not post again
+    // would lose the event.
     let posted = tokio::spawn(
         http_client()
             .post(&url)
@@ -5749,7 +5756,7 @@ async fn listen_posts_again_to_a_local_app_that_refused_the_connection() {
             .body(std::fs::read(voicebot_fixture("webhook_status_update.json")).unwrap())
             .send(),
     );
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    while !listener.next_line().await.contains("posting again") {}
     let (taken, mut posts) = tokio::sync::mpsc::unbounded_channel();
     let listening = socket.listen(16).unwrap();
     let router = axum::Router::new().route(
