@@ -289,8 +289,12 @@ fn a_key_and_a_key_variable_together_are_refused() {
     );
     // And a variable set in code replaces the key.
     let from_env = in_code.with_api_key_env("PATH");
+    // A key read from a variable is used without the spaces around it.
     let path = std::env::var("PATH").unwrap();
-    assert_eq!(from_env.resolve_api_key().unwrap().expose_secret(), path);
+    assert_eq!(
+        from_env.resolve_api_key().unwrap().expose_secret(),
+        path.trim()
+    );
 }
 
 #[test]
@@ -964,7 +968,8 @@ fn from_vars(pairs: &[(&str, &str)]) -> Result<ProviderConfig> {
 
 #[test]
 fn from_env_reads_the_process_environment() {
-    // No test sets a variable: this prefix is set by no one.
+    // No test of this binary sets a variable: this prefix is set by no one. (That the
+    // variables set are read: `tests/config_env.rs`, alone in its binary.)
     let (field, message) = config_error(ProviderConfig::from_env("VOICEPORT_CFGTEST_NONE_"));
     assert_eq!(field, "VOICEPORT_CFGTEST_NONE_KIND");
     assert_eq!(message, "not set");
