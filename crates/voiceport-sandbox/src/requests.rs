@@ -117,3 +117,41 @@ pub(crate) fn recorded_uri_part(part: &str) -> String {
     }
     format!("{}…", &part[..end])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(path: &str) -> ServedRequest {
+        ServedRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: None,
+            status: Some(200),
+            fault: None,
+            at: Utc::now(),
+        }
+    }
+
+    /// A request that arrived before a reset is never recorded after it, however late it
+    /// ends; one that arrived after it is (the integration test shows the same through a
+    /// client that goes away, within the time it watches).
+    #[test]
+    fn a_request_of_an_earlier_generation_is_not_recorded() {
+        let log = RequestLog::new();
+        let before = log.generation(Vendor::Voicebot);
+        log.record(Vendor::Voicebot, before, served("/before"));
+        assert_eq!(log.of(Vendor::Voicebot).len(), 1);
+        log.clear();
+        assert!(log.of(Vendor::Voicebot).is_empty());
+        let after = log.generation(Vendor::Voicebot);
+        assert_ne!(after, before);
+        log.record(Vendor::Voicebot, before, served("/late"));
+        assert!(log.of(Vendor::Voicebot).is_empty());
+        log.record(Vendor::Voicebot, after, served("/after"));
+        let paths: Vec<String> = (log.of(Vendor::Voicebot).into_iter())
+            .map(|request| request.path)
+            .collect();
+        assert_eq!(paths, ["/after"]);
+    }
+}
