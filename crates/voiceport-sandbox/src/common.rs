@@ -100,9 +100,10 @@ fn authorized(vendor: Vendor, headers: &HeaderMap) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let key = vendor.api_key();
     match vendor {
-        Vendor::HappyRobot | Vendor::Vapi | Vendor::Retell => {
-            header("authorization") == Some(&format!("Bearer {key}"))
-        }
+        // The scheme's name is case-insensitive (RFC 9110: `bearer` is `Bearer`).
+        Vendor::HappyRobot | Vendor::Vapi | Vendor::Retell => header("authorization")
+            .and_then(|value| value.split_once(' '))
+            .is_some_and(|(scheme, given)| scheme.eq_ignore_ascii_case("bearer") && given == key),
         Vendor::Voicebot | Vendor::Rounded => header("x-api-key") == Some(key),
     }
 }

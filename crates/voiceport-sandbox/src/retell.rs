@@ -77,6 +77,9 @@ const NOT_FOUND: &str = "Cannot find requested asset under given api key.";
 /// The sandbox's own refusal of a `metadata` that is not an object (Retell takes any JSON).
 const METADATA_OBJECT: &str = "metadata: the sandbox stores a JSON object only";
 
+/// The `call_status` values Retell's list filters on.
+const FILTERED_STATUSES: [&str; 4] = ["not_connected", "ongoing", "ended", "error"];
+
 /// The version every sandbox agent is at.
 const AGENT_VERSION: u32 = 3;
 
@@ -607,6 +610,16 @@ fn conditions(criteria: Option<&Value>) -> Result<Vec<Condition>, String> {
         };
         let test = test(spec).filter(|(kind, _)| types.contains(kind));
         let (_, test) = test.ok_or(INVALID)?;
+        // Retell's list filters four call statuses, not a call's every status
+        // (`registered` is not among them).
+        if let ("call_status", Test::OneOf(values)) = (name.as_str(), &test)
+            && let Some(other) = (values.iter()).find(|v| !FILTERED_STATUSES.contains(&v.as_str()))
+        {
+            return Err(format!(
+                "{INVALID} (`call_status` filters on {} only, not `{other}`)",
+                FILTERED_STATUSES.join(", ")
+            ));
+        }
         out.push(Condition::Field { path, test });
     }
     Ok(out)

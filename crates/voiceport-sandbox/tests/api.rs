@@ -136,6 +136,20 @@ async fn wrong_or_missing_keys_get_the_vendors_401() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    // A bearer scheme is named in any case, but its key must be the key.
+    for (scheme, key, status) in [
+        ("bearer", sandbox.api_key(Vapi).to_owned(), 200),
+        ("BEARER", sandbox.api_key(Vapi).to_owned(), 200),
+        ("Basic", sandbox.api_key(Vapi).to_owned(), 401),
+        ("Bearer", sandbox.api_key(Vapi).to_uppercase(), 401),
+    ] {
+        let answer = list_request(&sandbox, Vapi)
+            .header("authorization", format!("{scheme} {key}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status, "{scheme} {key}");
+    }
 }
 
 #[tokio::test]
@@ -1906,6 +1920,26 @@ async fn retell_filters_on_the_server() {
     )
     .await;
     assert_eq!(status, 400);
+    // A call status Retell's list does not filter on (a call still dialing) is refused.
+    let (status, refused) = retell_list(
+        &sandbox,
+        json!({"filter_criteria": {"call_status": {"type": "enum", "op": "in", "value": ["ongoing", "registered"]}}}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("not `registered`"),
+        "{refused}"
+    );
+    let live =
+        filtered(json!({"call_status": {"type": "enum", "op": "in", "value": ["ongoing"]}})).await;
+    assert!(
+        live.iter().all(|c| c["call_status"] == "ongoing"),
+        "{live:?}"
+    );
 }
 
 /// A listed call is the call get-call reads, less the four transcript fields Retell's v3
