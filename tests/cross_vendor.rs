@@ -1385,29 +1385,44 @@ fn dial_per_field() -> Vec<(
     &'static [&'static str],
 )> {
     use voiceport::{AgentId, CampaignId, DialRequest};
-    // Every field named: one added to `DialRequest` stops this test from compiling until
-    // it has a case below, so that no vendor drops it unseen.
+    let one = |key: &str, value: serde_json::Value| [(key.to_owned(), value)].into();
+    // Every field bound by name, each then used by its case: a field added to
+    // `DialRequest` stops this test compiling until it is bound here, and its binding,
+    // unused, fails the lints until it has a case (so that no vendor drops it unseen).
     let DialRequest {
         to: _,
-        from_number: _,
-        phone_number_id: _,
-        agent_id: _,
-        variables: _,
-        metadata: _,
-        scheduled_for: _,
-        max_duration_secs: _,
-        language: _,
-        name: _,
-        campaign_id: _,
-        extra: _,
-    } = DialRequest::default();
+        from_number,
+        phone_number_id,
+        agent_id,
+        variables,
+        metadata,
+        scheduled_for,
+        max_duration_secs,
+        language,
+        name,
+        campaign_id,
+        extra,
+    } = DialRequest {
+        from_number: Some("+16175550142".into()),
+        phone_number_id: Some("65f1c0ffee0123456789beef".into()),
+        agent_id: Some(AgentId::new("65f1c0ffee0123456789a9e7")),
+        variables: one("marker_variable", "v".into()),
+        metadata: one("marker_metadata", "m".into()),
+        scheduled_for: "2030-01-02T03:04:05Z".parse().ok(),
+        // 124 minutes.
+        max_duration_secs: Some(7440),
+        language: Some("x-marker-language".into()),
+        name: Some("marker name".into()),
+        campaign_id: Some(CampaignId::new("65f1c0ffee0123456789ca3e")),
+        extra: one("marker_extra", true.into()),
+        ..DialRequest::default()
+    };
     let base = || DialRequest::to("+14155550187");
-    let one = |key: &str, value: serde_json::Value| [(key.to_owned(), value)].into();
     vec![
         (
             "from_number",
             DialRequest {
-                from_number: Some("+16175550142".into()),
+                from_number,
                 ..base()
             },
             &["6175550142"],
@@ -1415,39 +1430,33 @@ fn dial_per_field() -> Vec<(
         (
             "phone_number_id",
             DialRequest {
-                phone_number_id: Some("65f1c0ffee0123456789beef".into()),
+                phone_number_id,
                 ..base()
             },
             &["65f1c0ffee0123456789beef"],
         ),
         (
             "agent_id",
-            DialRequest {
-                agent_id: Some(AgentId::new("65f1c0ffee0123456789a9e7")),
-                ..base()
-            },
+            DialRequest { agent_id, ..base() },
             &["65f1c0ffee0123456789a9e7"],
         ),
         (
             "variables",
             DialRequest {
-                variables: one("marker_variable", "v".into()),
+                variables,
                 ..base()
             },
             &["marker_variable"],
         ),
         (
             "metadata",
-            DialRequest {
-                metadata: one("marker_metadata", "m".into()),
-                ..base()
-            },
+            DialRequest { metadata, ..base() },
             &["marker_metadata"],
         ),
         (
             "scheduled_for",
             DialRequest {
-                scheduled_for: "2030-01-02T03:04:05Z".parse().ok(),
+                scheduled_for,
                 ..base()
             },
             // Written as a time, or as seconds or milliseconds since the epoch.
@@ -1456,44 +1465,27 @@ fn dial_per_field() -> Vec<(
         (
             "max_duration_secs",
             DialRequest {
-                max_duration_secs: Some(7260),
+                max_duration_secs,
                 ..base()
             },
-            // Seconds, or minutes.
-            &["7260", "121"],
+            // Seconds, or minutes as a JSON value.
+            &["7440", ":124"],
         ),
         (
             "language",
-            DialRequest {
-                language: Some("x-marker-language".into()),
-                ..base()
-            },
+            DialRequest { language, ..base() },
             &["x-marker-language"],
         ),
-        (
-            "name",
-            DialRequest {
-                name: Some("marker name".into()),
-                ..base()
-            },
-            &["marker name"],
-        ),
+        ("name", DialRequest { name, ..base() }, &["marker name"]),
         (
             "campaign_id",
             DialRequest {
-                campaign_id: Some(CampaignId::new("65f1c0ffee0123456789ca3e")),
+                campaign_id,
                 ..base()
             },
             &["65f1c0ffee0123456789ca3e"],
         ),
-        (
-            "extra",
-            DialRequest {
-                extra: one("marker_extra", true.into()),
-                ..base()
-            },
-            &["marker_extra"],
-        ),
+        ("extra", DialRequest { extra, ..base() }, &["marker_extra"]),
     ]
 }
 

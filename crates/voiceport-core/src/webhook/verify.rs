@@ -139,7 +139,8 @@ impl Verifier {
     /// Whether the secret is shorter than [`SHORT_SECRET_BELOW`] bytes, few enough that a
     /// sender could guess it, or that it was typed as a word (`"secret"`, `"test"`) rather
     /// than generated. The receiver warns of it when it starts. `false` without a secret,
-    /// and for the `retell` scheme, whose key is the account's API key, of Retell's making.
+    /// and for the `retell` scheme, whose key (the provider's API key, or a `secret` given
+    /// in its place) is a Retell API key, of Retell's making.
     pub fn secret_is_short(&self) -> bool {
         match &self.rule {
             Rule::Retell { .. } => false,

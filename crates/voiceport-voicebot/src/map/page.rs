@@ -631,6 +631,14 @@ mod tests {
             );
             assert!(err.to_string().contains("not a Vapi cursor"), "{err}");
         }
+        // The most calls seen a cursor of this adapter's holds, one fewer than a page: taken.
+        let seen: Vec<String> = (0..999).map(|i| format!("call-{i}")).collect();
+        let token = json!({"before": "2026-03-01T10:00:00.001Z", "seen": seen}).to_string();
+        let query = CallQuery {
+            cursor: Some(PageCursor::Token { token }),
+            ..Default::default()
+        };
+        assert!(Window::of(Flavor::Vapi, &query).is_ok());
     }
 
     #[test]
