@@ -163,7 +163,8 @@ fn render(call: &SimCall, view: &View) -> Value {
         "metadata": metadata,
         "use_case": { "id": use_case(call), "organization_id": ORGANIZATION, "name": "Sandbox outreach", "language": "en-US", "model": MODEL },
         "agent": { "id": call.agent_id, "name": call.agent_name },
-        "language": "en-US",
+        "language": call.language.as_deref().unwrap_or("en-US"),
+        "max_duration_mins": call.max_talk.map(|max| max.as_secs() / 60),
         "params": call.variables,
         "extraction": conversation.as_ref().map(|c| Value::Object(c.extracted.clone())),
         "classification": conversation.as_ref().map(|c| json!({ "tag": c.classification.0, "reasoning": c.classification.1 })),
@@ -679,6 +680,7 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
         variables: params,
         name: None,
         max_talk,
+        language: text(&map, "language"),
     };
     ctx.place(spec, |call, view| {
         json_response(StatusCode::OK, dial_answer(render(call, view)))

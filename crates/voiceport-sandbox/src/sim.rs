@@ -166,6 +166,8 @@ pub(crate) struct SimCall {
     pub(crate) ratings: Vec<SimRating>,
     pub(crate) viewed_by: Vec<String>,
     pub(crate) name: Option<String>,
+    /// The language the dial asked for (`None`: the agent's own).
+    pub(crate) language: Option<String>,
     pub(crate) content_seed: u64,
     pub(crate) deleted: bool,
 }
@@ -419,6 +421,7 @@ impl SimCall {
             ratings: Vec::new(),
             viewed_by: Vec::new(),
             name: None,
+            language: None,
             content_seed: 7,
             deleted: false,
         }

@@ -236,6 +236,7 @@ impl State {
             ratings: Vec::new(),
             viewed_by: Vec::new(),
             name: request.name,
+            language: request.language,
             deleted: false,
         }
     }
@@ -275,6 +276,8 @@ pub(crate) struct DialSpec {
     pub(crate) name: Option<String>,
     /// The longest the call may talk, when the dial says.
     pub(crate) max_talk: Option<Duration>,
+    /// The conversation's language, where the dial names it (HappyRobot's `language`).
+    pub(crate) language: Option<String>,
 }
 
 /// How a dialed call with a maximum duration of `max_talk` ends: a conversation longer than
@@ -502,6 +505,7 @@ fn seed_calls(vendor: Vendor, seed: u64, history: History, anchor: DateTime<Utc>
                 ratings: Vec::new(),
                 viewed_by: Vec::new(),
                 name: None,
+                language: None,
                 content_seed: rng.next_u64(),
                 deleted: false,
             }

@@ -1367,6 +1367,9 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         variables: object(&overrides, "variableValues"),
         name,
         max_talk,
+        // The transcriber's language is the assistant's (`assistantOverrides.transcriber`
+        // is not read here).
+        language: None,
     };
     api.ctx.place(spec, |call, view| {
         // Vapi's 201; Voicebot Studio's status was not captured (inferred the same).

@@ -339,6 +339,50 @@ async fn the_same_seed_gives_the_same_calls() {
     }
 }
 
+/// The language and maximum duration a HappyRobot dial asks for are the call's, as its
+/// reads show them.
+#[tokio::test]
+async fn a_happyrobot_dial_s_language_and_maximum_are_the_call_s() {
+    let sandbox = sandbox().await;
+    let dial = json!({
+        "phone_number": "+14155550187",
+        "number_id": "6650cc00cc00cc00cc00cc01",
+        "language": "es-ES",
+        "max_duration_mins": 12,
+    });
+    let (status, call) = json_of(
+        request(
+            &sandbox,
+            HappyRobot,
+            reqwest::Method::POST,
+            "/dial/outbound",
+        )
+        .json(&dial)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{call}");
+    let id = call["id"].as_str().unwrap();
+    let (_, read) = json_of(
+        request(
+            &sandbox,
+            HappyRobot,
+            reqwest::Method::GET,
+            &format!("/calls/{id}"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (&read["language"], &read["max_duration_mins"]),
+        (&json!("es-ES"), &json!(12))
+    );
+}
+
 #[tokio::test]
 async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
     let sandbox = sandbox().await;
@@ -372,6 +416,9 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
     )
     .await;
     assert_eq!(ended["status"], "Completed");
+    // No language nor maximum asked for: the agent's, and none.
+    assert_eq!(ended["language"], "en-US");
+    assert_eq!(ended["max_duration_mins"], Value::Null);
     assert!(ended["costs"]["total_costs"].as_f64().unwrap() >= 0.0);
     let (_, transcript) = json_of(
         request(
