@@ -94,6 +94,17 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// `GET path` of `kind`'s API with its key: the status and the JSON answered.
+async fn get_json(sandbox: &Sandbox, kind: ProviderKind, path: &str) -> (u16, Value) {
+    json_of(
+        request(sandbox, kind, reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn wrong_or_missing_keys_get_the_vendors_401() {
     let sandbox = sandbox().await;
@@ -365,18 +376,7 @@ async fn a_happyrobot_dial_s_language_and_maximum_are_the_call_s() {
     .await;
     assert_eq!(status, 200, "{call}");
     let id = call["id"].as_str().unwrap();
-    let (_, read) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::GET,
-            &format!("/calls/{id}"),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_, read) = get_json(&sandbox, HappyRobot, &format!("/calls/{id}")).await;
     assert_eq!(
         (&read["language"], &read["max_duration_mins"]),
         (&json!("es-ES"), &json!(12))
@@ -403,35 +403,13 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
     assert_eq!(call["metadata"]["custom"]["crm"], "X1", "{call}");
     let id = call["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let (_, ended) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::GET,
-            &format!("/calls/{id}"),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_, ended) = get_json(&sandbox, HappyRobot, &format!("/calls/{id}")).await;
     assert_eq!(ended["status"], "Completed");
     // No language nor maximum asked for: the agent's, and none.
     assert_eq!(ended["language"], "en-US");
     assert_eq!(ended["max_duration_mins"], Value::Null);
     assert!(ended["costs"]["total_costs"].as_f64().unwrap() >= 0.0);
-    let (_, transcript) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::GET,
-            &format!("/calls/{id}/transcript"),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_, transcript) = get_json(&sandbox, HappyRobot, &format!("/calls/{id}/transcript")).await;
     let messages = transcript["messages"].as_array().unwrap();
     assert!(messages.len() > 3);
     // Its prompt names the agent who then introduces themselves.
