@@ -21,7 +21,16 @@ struct Vendor {
     auth_value: String,
     call_id: &'static str,
     fixture: &'static str,
+    /// The status and fixture a dial is answered with.
+    dial_answer: (u16, &'static str),
+    /// The `[providers.NAME.options]` a dial needs besides the request (a caller id, an
+    /// agent), so that a dial's own fields are the only change.
+    dial_options: &'static str,
 }
+
+/// The dial defaults of the Vapi family (Voicebot Studio and Vapi): an assistant and a
+/// number to call from.
+const VAPI_DIAL_OPTIONS: &str = "assistant_id = \"5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"\nphone_number_id = \"8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f\"\n";
 
 fn vendors() -> Vec<Vendor> {
     vec![
@@ -32,6 +41,8 @@ fn vendors() -> Vec<Vendor> {
             auth_value: format!("Bearer {KEY}"),
             call_id: "69b03bcf7a81a64cbcab500b",
             fixture: "happyrobot/call_seed.json",
+            dial_answer: (200, "happyrobot/dial_response.json"),
+            dial_options: "number_id = \"65f1c0ffee0123456789abcd\"\nuse_case_id = \"65f1c0ffee0123456789abce\"\n",
         },
         Vendor {
             kind: "voicebot",
@@ -40,6 +51,8 @@ fn vendors() -> Vec<Vendor> {
             auth_value: KEY.to_owned(),
             call_id: "019cf72b-2008-72f2-9228-bc1f965cbb09",
             fixture: "voicebot/call_seed.json",
+            dial_answer: (201, "vapi/call_dial_queued.json"),
+            dial_options: VAPI_DIAL_OPTIONS,
         },
         Vendor {
             kind: "rounded",
@@ -48,6 +61,8 @@ fn vendors() -> Vec<Vendor> {
             auth_value: KEY.to_owned(),
             call_id: "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3",
             fixture: "rounded/get_call.json",
+            dial_answer: (201, "rounded/start_call_response.json"),
+            dial_options: "from_number = \"+33912345678\"\nagent_id = \"123e4567-e89b-12d3-a456-426614174002\"\n",
         },
         Vendor {
             kind: "vapi",
@@ -56,6 +71,8 @@ fn vendors() -> Vec<Vendor> {
             auth_value: format!("Bearer {KEY}"),
             call_id: "019d685a-b452-78db-8bcf-cb9e057cdc98",
             fixture: "vapi/call_ended.json",
+            dial_answer: (201, "vapi/call_dial_queued.json"),
+            dial_options: VAPI_DIAL_OPTIONS,
         },
         Vendor {
             kind: "retell",
@@ -64,6 +81,8 @@ fn vendors() -> Vec<Vendor> {
             auth_value: format!("Bearer {KEY}"),
             call_id: "call_45802f38266558e95adfd9466093",
             fixture: "retell/call_phone_outbound_completed.json",
+            dial_answer: (201, "retell/dial_response.json"),
+            dial_options: "from_number = \"+14155550100\"\nagent_id = \"agent_5e1f0c9a2b7d\"\n",
         },
     ]
 }
@@ -108,15 +127,27 @@ async fn serve(vendor: &Vendor) -> (MockServer, Arc<dyn VoiceProvider>) {
             .mount(&server)
             .await;
     }
-    let toml = format!(
+    let provider = connect(vendor, &server, "");
+    (server, provider)
+}
+
+/// A registry whose only provider is `vendor` served by `server`, with `options` (the
+/// lines of its `[providers.NAME.options]`, none when empty), connected.
+fn connect(vendor: &Vendor, server: &MockServer, options: &str) -> Arc<dyn VoiceProvider> {
+    let mut toml = format!(
         "default = \"main\"\n[providers.main]\nkind = \"{}\"\napi_key = \"{KEY}\"\nbase_url = \"{}{}\"\n",
         vendor.kind,
         server.uri(),
         vendor.prefix
     );
-    let registry = Registry::from_toml_str(&toml).unwrap();
-    let provider = registry.connect_default().unwrap();
-    (server, provider)
+    if !options.is_empty() {
+        toml.push_str("[providers.main.options]\n");
+        toml.push_str(options);
+    }
+    Registry::from_toml_str(&toml)
+        .unwrap()
+        .connect_default()
+        .unwrap()
 }
 
 /// Application code, written once.
@@ -1494,32 +1525,9 @@ fn dial_per_field() -> Vec<(
 /// `DialRequest` later included, which `dial_per_field` makes this test name).
 #[tokio::test]
 async fn no_vendor_drops_a_dial_field_unseen() {
-    let answers = [
-        ("happyrobot", 200, "happyrobot/dial_response.json"),
-        ("voicebot", 201, "vapi/call_dial_queued.json"),
-        ("rounded", 201, "rounded/start_call_response.json"),
-        ("vapi", 201, "vapi/call_dial_queued.json"),
-        ("retell", 201, "retell/dial_response.json"),
-    ];
-    // The defaults each vendor's dial needs, so that the field tried is the only change.
-    let options = |kind: &str| match kind {
-        "happyrobot" => {
-            "number_id = \"65f1c0ffee0123456789abcd\"\nuse_case_id = \"65f1c0ffee0123456789abce\"\n"
-        }
-        "rounded" => {
-            "from_number = \"+33912345678\"\nagent_id = \"123e4567-e89b-12d3-a456-426614174002\"\n"
-        }
-        "retell" => "from_number = \"+14155550100\"\nagent_id = \"agent_5e1f0c9a2b7d\"\n",
-        _ => {
-            "assistant_id = \"5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"\nphone_number_id = \"8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f\"\n"
-        }
-    };
     for vendor in vendors() {
-        let (status, answer) = answers
-            .iter()
-            .find(|(kind, ..)| *kind == vendor.kind)
-            .map(|(_, status, file)| (*status, fixture(file)))
-            .unwrap();
+        let (status, file) = vendor.dial_answer;
+        let answer = fixture(file);
         for (field, request, markers) in dial_per_field() {
             let server = MockServer::start().await;
             Mock::given(method("POST"))
@@ -1533,29 +1541,15 @@ async fn no_vendor_drops_a_dial_field_unseen() {
                 .respond_with(ResponseTemplate::new(404))
                 .mount(&server)
                 .await;
-            let toml = format!(
-                "default = \"main\"\n[providers.main]\nkind = \"{}\"\napi_key = \"{KEY}\"\nbase_url = \"{}{}\"\n[providers.main.options]\n{}",
-                vendor.kind,
-                server.uri(),
-                vendor.prefix,
-                options(vendor.kind)
-            );
-            let provider = Registry::from_toml_str(&toml)
-                .unwrap()
-                .connect_default()
-                .unwrap();
-            let posted = |requests: &[wiremock::Request]| {
-                (requests.iter())
-                    .filter(|r| r.method == wiremock::http::Method::POST)
-                    .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-                    .collect::<Vec<_>>()
-            };
+            let provider = connect(&vendor, &server, vendor.dial_options);
+            let dialed = provider.dial(&request).await;
             let requests = server.received_requests().await.unwrap_or_default();
-            assert!(posted(&requests).is_empty());
-            match provider.dial(&request).await {
+            let bodies: Vec<String> = (requests.iter())
+                .filter(|r| r.method == wiremock::http::Method::POST)
+                .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+                .collect();
+            match dialed {
                 Ok(_) => {
-                    let requests = server.received_requests().await.unwrap_or_default();
-                    let bodies = posted(&requests);
                     assert!(
                         bodies
                             .iter()
@@ -1573,9 +1567,8 @@ async fn no_vendor_drops_a_dial_field_unseen() {
                         "{}: `{field}`: {error:?}",
                         vendor.kind
                     );
-                    let requests = server.received_requests().await.unwrap_or_default();
                     assert!(
-                        posted(&requests).is_empty(),
+                        bodies.is_empty(),
                         "{}: `{field}` refused after sending",
                         vendor.kind
                     );
