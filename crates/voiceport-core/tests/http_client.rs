@@ -95,8 +95,13 @@ async fn server_errors_are_retried_until_success() {
 
 /// GETs answered `status` `times` times, then once 200 with the call `ok`.
 async fn get_fails_then_succeeds(server: &MockServer, status: u16, times: u64) {
+    get_answered_then_succeeds(server, ResponseTemplate::new(status), times).await;
+}
+
+/// GETs answered `answer` `times` times, then once 200 with the call `ok`.
+async fn get_answered_then_succeeds(server: &MockServer, answer: ResponseTemplate, times: u64) {
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(status))
+        .respond_with(answer)
         .up_to_n_times(times)
         .expect(times)
         .mount(server)
@@ -142,17 +147,7 @@ async fn the_vendor_s_x_should_retry_is_followed_where_retrying_is_safe() {
 
     // `true` (in any case): a read refused 409, which the status alone would not retry.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(told(409, "True"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "ok"})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    get_answered_then_succeeds(&server, told(409, "True"), 1).await;
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
     reads_the_ok_call(&client).await;
     drop(server);

@@ -811,22 +811,16 @@ async fn a_conflict_is_retried_as_retells_sdk_retries_it() {
     let id = CallId::new(CALL_ID);
     let conflict = || json_response(409, &retell_error(409));
     // A read: the 409, then the call.
-    api.on("GET", &get_path(CALL_ID))
-        .respond_with(conflict())
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&api.server)
+    let call = api
+        .check_read_retried_after(
+            "GET",
+            &get_path(CALL_ID),
+            conflict(),
+            &fixture("call_phone_outbound_completed.json"),
+            retell.get_call(&id),
+        )
         .await;
-    api.respond_json(
-        "GET",
-        &get_path(CALL_ID),
-        200,
-        &fixture("call_phone_outbound_completed.json"),
-    )
-    .await;
-    assert_eq!(retell.get_call(&id).await.unwrap().id, id);
-    api.server.verify().await;
-    api.server.reset().await;
+    assert_eq!(call.id, id);
     // Stopping the call: the 409, then 204.
     let stop = format!("/v2/stop-call/{CALL_ID}");
     api.on("POST", &stop)

@@ -313,15 +313,37 @@ impl VendorApi {
         T: std::fmt::Debug,
         Fut: Future<Output = Result<T>>,
     {
+        let busy = ResponseTemplate::new(503).set_body_json(json!({"message": "busy"}));
+        self.check_read_retried_after(verb, tail, busy, ok_body, send)
+            .await
+    }
+
+    /// A read (`send`, with retries on) answered `first` once is sent again and succeeds
+    /// with `ok_body`: for an answer one vendor's client retries where others do not
+    /// (Retell's 409).
+    pub async fn check_read_retried_after<T, Fut>(
+        &self,
+        verb: &str,
+        tail: &str,
+        first: ResponseTemplate,
+        ok_body: &str,
+        send: Fut,
+    ) -> T
+    where
+        T: std::fmt::Debug,
+        Fut: Future<Output = Result<T>>,
+    {
         self.server.reset().await;
         self.on(verb, tail)
-            .respond_with(ResponseTemplate::new(503).set_body_json(json!({"message": "busy"})))
+            .respond_with(first)
             .up_to_n_times(1)
             .expect(1)
             .mount(&self.server)
             .await;
         self.respond_json(verb, tail, 200, ok_body).await;
-        let value = send.await.expect("a read is retried after a 503");
+        let value = send
+            .await
+            .expect("a read is retried after its first answer");
         self.server.verify().await;
         self.server.reset().await;
         value
