@@ -252,33 +252,11 @@ async fn a_kind_that_is_not_emulated_gets_404_everywhere() {
 #[tokio::test]
 async fn happyrobot_pages_with_limit_and_skip() {
     let sandbox = sandbox().await;
-    let (status, first) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::GET,
-            "/calls?limit=20",
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (status, first) = get_json(&sandbox, HappyRobot, "/calls?limit=20").await;
     assert_eq!(status, 200);
     assert_eq!(first["count"], 30);
     assert_eq!(first["calls"].as_array().unwrap().len(), 20);
-    let (_, second) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::GET,
-            "/calls?limit=20&skip=20",
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_, second) = get_json(&sandbox, HappyRobot, "/calls?limit=20&skip=20").await;
     assert_eq!(second["calls"].as_array().unwrap().len(), 10);
     assert_eq!(second["offset"], 20);
     let first_ids: Vec<&Value> = first["calls"]
@@ -294,18 +272,8 @@ async fn happyrobot_pages_with_limit_and_skip() {
             .iter()
             .all(|c| !first_ids.contains(&&c["id"]))
     );
-    let (_, completed) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::GET,
-            "/calls?statuses=Completed&limit=100",
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_, completed) =
+        get_json(&sandbox, HappyRobot, "/calls?statuses=Completed&limit=100").await;
     let completed = completed["calls"].as_array().unwrap();
     assert!(!completed.is_empty() && completed.iter().all(|c| c["status"] == "Completed"));
 }
@@ -584,32 +552,15 @@ async fn rounded_cursor_and_page_modes_walk_every_call_once() {
     let sandbox = sandbox().await;
     let seen = rounded_cursor_walk(&sandbox, 7).await;
     assert_eq!(seen.len(), 30);
-    let (_, page3) = json_of(
-        request(
-            &sandbox,
-            Rounded,
-            reqwest::Method::GET,
-            "/calls?use_cursor=false&limit=7&page=5",
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_, page3) = get_json(&sandbox, Rounded, "/calls?use_cursor=false&limit=7&page=5").await;
     assert_eq!(page3["total_pages"], 5);
     assert_eq!(page3["total_items"], 30);
     assert_eq!(page3["data"].as_array().unwrap().len(), 2);
     // A page far past the end is empty, not a panic on its offset.
-    let (status, far) = json_of(
-        request(
-            &sandbox,
-            Rounded,
-            reqwest::Method::GET,
-            &format!("/calls?use_cursor=false&limit=7&page={}", usize::MAX),
-        )
-        .send()
-        .await
-        .unwrap(),
+    let (status, far) = get_json(
+        &sandbox,
+        Rounded,
+        &format!("/calls?use_cursor=false&limit=7&page={}", usize::MAX),
     )
     .await;
     assert_eq!(status, 200, "{far}");
@@ -638,13 +589,7 @@ fn urlencode(text: &str) -> String {
 #[tokio::test]
 async fn voicebot_lists_a_bare_array_and_pages_by_time() {
     let sandbox = sandbox().await;
-    let (_, page) = json_of(
-        request(&sandbox, Voicebot, reqwest::Method::GET, "/calls?limit=10")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, page) = get_json(&sandbox, Voicebot, "/calls?limit=10").await;
     let calls = page.as_array().unwrap();
     assert_eq!(calls.len(), 10);
     let oldest = calls.last().unwrap()["createdAt"].as_str().unwrap();
@@ -671,13 +616,7 @@ async fn rounded_time_filters_apply_to_the_start_time() {
     let sandbox = sandbox().await;
     let list = async |query: &str| {
         let path = format!("/calls?use_cursor=false&limit=1000{query}");
-        let (status, page) = json_of(
-            request(&sandbox, Rounded, reqwest::Method::GET, &path)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, page) = get_json(&sandbox, Rounded, &path).await;
         assert_eq!(status, 200, "{query}: {page}");
         page["data"].as_array().unwrap().clone()
     };
@@ -1401,13 +1340,7 @@ async fn seeds_the_twelve_thousand_calls_of_the_docs() {
         .start()
         .await
         .unwrap();
-    let (_, page) = json_of(
-        request(&sandbox, HappyRobot, reqwest::Method::GET, "/calls?limit=1")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, page) = get_json(&sandbox, HappyRobot, "/calls?limit=1").await;
     assert_eq!(page["count"], 12_993);
 }
 
