@@ -234,3 +234,47 @@ async fn a_retell_call_carries_what_its_agent_collected() {
         }
     }
 }
+
+/// A call being placed (the first quarter of its ringing) reads as ringing through every
+/// adapter but Retell's, each vendor in its own words: HappyRobot's `Initiated`, which the
+/// status filter for ringing calls finds; Retell says only that the call is `registered`.
+#[tokio::test]
+async fn a_call_being_placed_reads_as_ringing_in_each_vendor_s_words() {
+    // Placed at once, and dialing for a quarter of a minute: long past the reads.
+    let timing = voiceport_sandbox::Timing::default()
+        .with_queued(Duration::ZERO)
+        .with_ringing(Duration::from_secs(60));
+    let sandbox = Sandbox::builder().timing(timing).start().await.unwrap();
+    for &kind in voiceport_sandbox::EMULATED {
+        let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
+        let dialed = provider
+            .dial(&DialRequest::to("+14155550187"))
+            .await
+            .unwrap();
+        let call = provider.get_call(&dialed.call_id).await.unwrap();
+        let (status, said) = match kind {
+            ProviderKind::HappyRobot => (CallStatus::Ringing, "Initiated"),
+            ProviderKind::Retell => (CallStatus::Queued, "registered"),
+            _ => (CallStatus::Ringing, "ringing"),
+        };
+        assert_eq!(
+            (call.status, call.vendor_status.as_deref()),
+            (status, Some(said)),
+            "{kind}"
+        );
+        let ringing = voiceport::CallQuery {
+            statuses: vec![CallStatus::Ringing],
+            ..Default::default()
+        };
+        if kind != ProviderKind::Retell {
+            let listed = provider.list_calls(&ringing).await.unwrap();
+            assert!(
+                listed
+                    .calls
+                    .iter()
+                    .any(|listed| listed.id == dialed.call_id),
+                "{kind}: the ringing calls leave out the one being placed"
+            );
+        }
+    }
+}

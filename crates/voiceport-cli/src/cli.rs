@@ -721,7 +721,8 @@ pub(crate) struct SandboxArgs {
     /// How long a dialed call is queued, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 100)]
     pub(crate) queued_ms: u64,
-    /// How long a dialed call rings before it is answered (or not), in milliseconds.
+    /// How long a dialed call rings before it is answered (or not), in milliseconds
+    /// (HappyRobot shows its first quarter as `Initiated`: placed, not ringing yet).
     #[arg(long, value_name = "MS", default_value_t = 200)]
     pub(crate) ringing_ms: u64,
     /// How long a dialed call that is answered talks, in milliseconds (a call dialed to a

@@ -57,6 +57,7 @@ fn status(view: &View) -> &'static str {
         Phase::Ended(Outcome::EndedByApi) if view.started_at.is_none() => "Canceled",
         Phase::Scheduled => "Scheduled",
         Phase::Queued => "Queued",
+        Phase::Dialing => "Initiated",
         Phase::Ringing => "Ringing",
         Phase::InProgress => "In progress",
         Phase::Canceled => "Canceled",
@@ -449,7 +450,7 @@ async fn export(State(ctx): State<Ctx>) -> Response {
 /// documents no error body or status for this endpoint, nor for any other.
 async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     update_call(&ctx, &id, |call, view| match view.phase {
-        Phase::Queued | Phase::Ringing | Phase::InProgress => {
+        Phase::Queued | Phase::Dialing | Phase::Ringing | Phase::InProgress => {
             call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
             Ok(())
         }

@@ -36,7 +36,8 @@
 //! [`conformance::SandboxEnv`] runs voiceport's conformance suite against it.
 //!
 //! Calls dialed through the API move through their statuses in real time (see
-//! [`Timing`]: 100 ms queued, 200 ms ringing, 500 ms talking by default); how they end
+//! [`Timing`]: 100 ms queued, 200 ms ringing, 500 ms talking by default; HappyRobot shows
+//! the first quarter of the ringing as `Initiated`, placed and not ringing yet); how they end
 //! depends on the last digit of the number called ([`DIAL_OUTCOMES`]): `0` no answer, `1`
 //! busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred, `6` a
 //! conversation that goes on until it is ended through the API (or by the maximum

@@ -109,7 +109,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
 /// `call_status` and `disconnection_reason`.
 fn status(view: &View) -> (&'static str, Option<&'static str>) {
     match view.phase {
-        Phase::Scheduled | Phase::Queued | Phase::Ringing => ("registered", None),
+        Phase::Scheduled | Phase::Queued | Phase::Dialing | Phase::Ringing => ("registered", None),
         Phase::InProgress => ("ongoing", None),
         Phase::Canceled => ("not_connected", Some("manual_stopped")),
         Phase::Ended(outcome) => match outcome {

@@ -46,7 +46,7 @@ fn status(view: &View) -> (&'static str, Option<&'static str>) {
     match view.phase {
         Phase::Ended(Outcome::EndedByApi) if view.started_at.is_none() => ("canceled", None),
         Phase::Scheduled | Phase::Queued => ("created", None),
-        Phase::Ringing => ("ringing", None),
+        Phase::Dialing | Phase::Ringing => ("ringing", None),
         Phase::InProgress => ("in_progress", Some("human")),
         Phase::Canceled => ("canceled", None),
         Phase::Ended(outcome) => match outcome {
@@ -557,7 +557,7 @@ async fn terminate(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     // 200 both when terminated now and when already over (documented).
     if matches!(
         view.phase,
-        Phase::Queued | Phase::Ringing | Phase::InProgress | Phase::Scheduled
+        Phase::Queued | Phase::Dialing | Phase::Ringing | Phase::InProgress | Phase::Scheduled
     ) {
         call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
     }

@@ -35,6 +35,9 @@ impl Outcome {
 pub(crate) enum Phase {
     Scheduled,
     Queued,
+    /// Placed with the carrier, not ringing yet: the first quarter of the timing's ringing.
+    /// HappyRobot shows it (`Initiated`); the other vendors show it as ringing.
+    Dialing,
     Ringing,
     InProgress,
     Ended(Outcome),
@@ -57,7 +60,8 @@ pub(crate) enum Phase {
 pub struct Timing {
     /// Queued before dialing.
     pub queued: Duration,
-    /// Ringing before it is answered (or not).
+    /// Ringing before it is answered (or not). HappyRobot shows the first quarter of it as
+    /// `Initiated` (placed, not ringing yet), the other vendors all of it as ringing.
     pub ringing: Duration,
     /// The conversation.
     pub talk: Duration,
@@ -199,7 +203,7 @@ impl View {
     pub(crate) fn a_phase_before(&self) -> View {
         let phase = match self.phase {
             Phase::InProgress => Phase::Ringing,
-            Phase::Ringing => Phase::Queued,
+            Phase::Ringing | Phase::Dialing => Phase::Queued,
             Phase::Ended(_) | Phase::Canceled => return self.before_its_end(),
             earlier => earlier,
         };
@@ -236,6 +240,8 @@ fn delta(seconds: f64) -> TimeDelta {
 struct Marks {
     /// Scheduled until then.
     wait: Duration,
+    /// Placed with the carrier (dialing) from then.
+    dial_start: Duration,
     /// Ringing from then.
     ring_start: Duration,
     /// Answered (or given up on) then.
@@ -267,11 +273,12 @@ impl SimCall {
             .scheduled_for
             .map(|at| (at - self.created_at).to_std().unwrap_or_default())
             .unwrap_or_default();
-        let ring_start = wait + timing.queued;
-        let answer_at = ring_start + timing.ringing;
+        let dial_start = wait + timing.queued;
+        let answer_at = dial_start + timing.ringing;
         Marks {
             wait,
-            ring_start,
+            dial_start,
+            ring_start: dial_start + timing.ringing / 4,
             answer_at,
             end_at: answer_at + self.talk(timing),
         }
@@ -284,7 +291,12 @@ impl SimCall {
             return None;
         };
         let marks = self.marks(timing);
-        let mut changes = vec![marks.wait, marks.ring_start, marks.answer_at];
+        let mut changes = vec![
+            marks.wait,
+            marks.dial_start,
+            marks.ring_start,
+            marks.answer_at,
+        ];
         if outcome.answered() {
             changes.push(marks.end_at);
         }
@@ -310,14 +322,17 @@ impl SimCall {
                 let elapsed = now.saturating_duration_since(*dialed);
                 let Marks {
                     wait,
+                    dial_start,
                     ring_start,
                     answer_at,
                     end_at,
                 } = self.marks(timing);
                 let phase = if elapsed < wait {
                     Phase::Scheduled
-                } else if elapsed < ring_start {
+                } else if elapsed < dial_start {
                     Phase::Queued
+                } else if elapsed < ring_start {
+                    Phase::Dialing
                 } else if elapsed < answer_at {
                     Phase::Ringing
                 } else if !outcome.answered() {
@@ -483,6 +498,45 @@ mod tests {
         let rang = TimeDelta::hours(1) + TimeDelta::milliseconds(100 + 200);
         assert_eq!(view.ended_at, Some(call.created_at + rang));
         assert_eq!(view.started_at, None);
+    }
+
+    /// A dialed call is queued, then placed (dialing: the first quarter of its ringing),
+    /// rings, talks and ends, each phase starting at its mark; each mark is a change the
+    /// emulator wakes up for.
+    #[test]
+    fn a_dialed_call_passes_through_each_phase_at_its_mark() {
+        let timing = Timing::default()
+            .with_queued(Duration::from_secs(10))
+            .with_ringing(Duration::from_secs(40))
+            .with_talk(Duration::from_secs(100));
+        let dialed = Instant::now();
+        let mut call = SimCall::sample("c", Phase::Queued);
+        call.lifecycle = Lifecycle::Live {
+            dialed,
+            outcome: Outcome::CustomerEnded,
+        };
+        let at = |secs: u64| dialed + Duration::from_secs(secs);
+        for (secs, phase) in [
+            (0, Phase::Queued),
+            (9, Phase::Queued),
+            (10, Phase::Dialing),
+            (19, Phase::Dialing),
+            (20, Phase::Ringing),
+            (49, Phase::Ringing),
+            (50, Phase::InProgress),
+            (149, Phase::InProgress),
+            (150, Phase::Ended(Outcome::CustomerEnded)),
+        ] {
+            assert_eq!(call.view(at(secs), &timing).phase, phase, "at {secs} s");
+        }
+        let changes: Vec<_> =
+            std::iter::successors(Some(dialed), |now| call.next_change(*now, &timing))
+                .skip(1)
+                .collect();
+        assert_eq!(changes, [at(10), at(20), at(50), at(150)]);
+        // The snapshot a status update carries: queued before it was placed.
+        let dialing = call.view(at(15), &timing);
+        assert_eq!(dialing.a_phase_before().phase, Phase::Queued);
     }
 
     /// A call that lasts until it is ended talks on long after the timing's talk, and

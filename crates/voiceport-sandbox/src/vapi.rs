@@ -299,7 +299,7 @@ fn status_and_reason(phase: Phase) -> (&'static str, Option<&'static str>) {
     match phase {
         Phase::Scheduled => ("scheduled", None),
         Phase::Queued => ("queued", None),
-        Phase::Ringing => ("ringing", None),
+        Phase::Dialing | Phase::Ringing => ("ringing", None),
         Phase::InProgress => ("in-progress", None),
         Phase::Canceled => ("ended", Some("manually-canceled")),
         Phase::Ended(outcome) => (
@@ -333,7 +333,10 @@ fn controlled(agent_id: &str) -> bool {
 /// (its control URL works). A scheduled call is not placed yet (inferred: Vapi shows the
 /// monitor on the queued call its dial answers with).
 fn live(phase: Phase) -> bool {
-    matches!(phase, Phase::Queued | Phase::Ringing | Phase::InProgress)
+    matches!(
+        phase,
+        Phase::Queued | Phase::Dialing | Phase::Ringing | Phase::InProgress
+    )
 }
 
 impl Family<'_> {
@@ -1780,7 +1783,12 @@ mod tests {
 
     #[test]
     fn only_live_vapi_calls_carry_a_control_url_pointing_at_the_sandbox() {
-        for phase in [Phase::Queued, Phase::Ringing, Phase::InProgress] {
+        for phase in [
+            Phase::Queued,
+            Phase::Dialing,
+            Phase::Ringing,
+            Phase::InProgress,
+        ] {
             let (call, view) = (call(phase), view(phase));
             let vapi = family(Flavor::Vapi).render(&call, &view);
             assert_eq!(

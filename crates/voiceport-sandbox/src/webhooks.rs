@@ -812,7 +812,7 @@ struct Follow {
 fn rank(phase: Phase) -> u8 {
     match phase {
         Phase::Scheduled | Phase::Queued => 0,
-        Phase::Ringing => 1,
+        Phase::Dialing | Phase::Ringing => 1,
         Phase::InProgress => 2,
         Phase::Ended(_) | Phase::Canceled => 3,
     }
