@@ -562,40 +562,6 @@ fn the_head_is_checked_before_the_body() {
     assert_eq!(head.verify_body(b"anything"), Ok(()));
 }
 
-/// The signing time is checked again once the body is in: a body that takes its time to
-/// come does not stretch the tolerance.
-#[test]
-fn a_body_that_comes_late_is_checked_against_the_tolerance_too() {
-    let body = br#"{"message":{"type":"status-update"}}"#;
-    let hmac = verifier(
-        ProviderKind::Voicebot,
-        &format!("verify = \"hmac\"\nsecret = \"{SECRET}\"\ntolerance_secs = 1"),
-    );
-    let retell = verifier(
-        ProviderKind::Retell,
-        &format!("secret = \"{SECRET}\"\ntolerance_secs = 1"),
-    );
-    // Signed 0.9 s ahead (within the tolerance, as a vendor's clock may be): the head is
-    // checked in time even if this thread waits most of two seconds first, and the body,
-    // 2.1 s later, is past the tolerance all the same.
-    let ahead = Utc::now() + TimeDelta::milliseconds(900);
-    let signed = [hmac.sign(body, ahead), retell.sign(body, ahead)];
-    let heads = [
-        hmac.check_head(None, &signed[0]).unwrap(),
-        retell.check_head(None, &signed[1]).unwrap(),
-    ];
-    for head in &heads {
-        assert!(!format!("{head:?}").contains(SECRET), "{head:?}");
-    }
-    std::thread::sleep(std::time::Duration::from_millis(2_100));
-    for head in heads {
-        assert!(
-            matches!(head.verify_body(body), Err(VerifyError::Stale { .. })),
-            "{head:?}"
-        );
-    }
-}
-
 #[test]
 fn retell_scheme_matches_the_published_test_vector() {
     // Retell's Python SDK test: key `test-api-key`, body `{"event":"call_ended"}`, time

@@ -426,6 +426,15 @@ impl HeadChecked<'_> {
     /// the signing time is still within the tolerance (a body that took its time to come
     /// counts): the rest of [`Verifier::verify_request`].
     pub fn verify_body(&self, body: &[u8]) -> std::result::Result<(), VerifyError> {
+        self.verify_body_as_of(body, self.now.unwrap_or_else(Utc::now))
+    }
+
+    /// [`verify_body`](Self::verify_body) with the signing time checked as of `now`.
+    fn verify_body_as_of(
+        &self,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> std::result::Result<(), VerifyError> {
         let Some(signed) = &self.signed_body else {
             return Ok(());
         };
@@ -440,9 +449,7 @@ impl HeadChecked<'_> {
             return Err(VerifyError::Mismatch);
         }
         match signed.signed_at {
-            Some((_, at, tolerance_secs)) => {
-                fresh(at, self.now.unwrap_or_else(Utc::now), tolerance_secs)
-            }
+            Some((_, at, tolerance_secs)) => fresh(at, now, tolerance_secs),
             None => Ok(()),
         }
     }
@@ -648,5 +655,47 @@ fn signatures(
         (true, true, _) => Err(malformed("the signature is not encoded as configured")),
         (true, false, true) => Err(malformed("the signature lacks its configured prefix")),
         (true, false, false) => Err(malformed("no signature")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::webhook::WebhookConfig;
+
+    /// The signing time is checked again once the body is in: a body that takes its time
+    /// to come does not stretch the tolerance. A head checked through `check_head` leaves
+    /// the time open, so that `verify_body` reads the clock when the body has come.
+    #[test]
+    fn a_body_that_comes_late_is_checked_against_the_tolerance_too() {
+        let body = br#"{"message":{"type":"status-update"}}"#;
+        let secret = "s3cr3t-s3cr3t-s3cr3t";
+        for (kind, table) in [
+            (ProviderKind::Voicebot, "verify = \"hmac\"\n"),
+            (ProviderKind::Retell, ""),
+        ] {
+            let text = format!("{table}secret = \"{secret}\"\ntolerance_secs = 1");
+            let config: WebhookConfig = toml::from_str(&text).unwrap();
+            let verifier = Verifier::from_config(kind, &config, "w", None).unwrap();
+            let signed_at = Utc::now();
+            let signed = verifier.sign(body, signed_at);
+            let head = verifier.check_head(None, &signed).unwrap();
+            assert_eq!(
+                head.now, None,
+                "{kind}: the body's time fixed with the head's"
+            );
+            let late = signed_at + TimeDelta::milliseconds(2_100);
+            assert!(
+                matches!(
+                    head.verify_body_as_of(body, late),
+                    Err(VerifyError::Stale { .. })
+                ),
+                "{kind}"
+            );
+            let in_time = signed_at + TimeDelta::milliseconds(500);
+            assert_eq!(head.verify_body_as_of(body, in_time), Ok(()), "{kind}");
+        }
     }
 }
