@@ -1140,6 +1140,11 @@ fn headers_from_pairs_verify_as_a_header_map_does() {
     assert_eq!(accepted, [&b"a"[..], b"b"]);
     let broken = header_map([("x-vapi-secret", &b"s3cret\n"[..]), ("bad name", b"x")]);
     assert!(broken.is_empty());
+    // Text or bytes, borrowed or owned, as each framework hands them over.
+    let owned = header_map(vec![(String::from("x-vapi-secret"), b"s3cret".to_vec())]);
+    assert!(verify(ProviderKind::Vapi, &owned, b"{}", &secret).is_ok());
+    let text = header_map([("X-Vapi-Secret", "s3cret")]);
+    assert!(verify(ProviderKind::Vapi, &text, b"{}", &secret).is_ok());
     assert_eq!(
         verify(ProviderKind::Vapi, &broken, b"{}", &secret),
         Err(VerifyError::Missing {

@@ -495,27 +495,30 @@ pub fn verify(
 }
 
 /// The headers of a request from any web framework, as [`verify`] and a [`Verifier`] read
-/// them: from `(name, value)` pairs, in order (a name given twice keeps both values). A
-/// pair that is not a valid header is left out, and a check that needs it then refuses the
-/// delivery as missing it. For a framework on another version of the `http` crate (actix-web
-/// 4, warp 0.3), whose `HeaderMap` is not this one.
+/// them: from `(name, value)` pairs, in order (a name given twice keeps both values), each
+/// side text or bytes (`&str`, `String`, `&[u8]`, `Vec<u8>`). A pair that is not a valid
+/// header is left out, and a check that needs it then refuses the delivery as missing it.
+/// For a framework on another version of the `http` crate (actix-web 4, warp 0.3), whose
+/// `HeaderMap` is not this one.
 ///
 /// ```
 /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
 /// use voiceport::webhooks::{header_map, verify};
 /// use voiceport::{ProviderKind, SecretString};
 /// // With actix-web: req.headers().iter().map(|(n, v)| (n.as_str(), v.as_bytes()))
-/// let pairs = [("content-type", &b"application/json"[..]), ("X-Vapi-Secret", b"s3cret")];
+/// let pairs = [("content-type", "application/json"), ("X-Vapi-Secret", "s3cret")];
 /// let headers = header_map(pairs);
 /// let secret = SecretString::from("s3cret");
 /// assert!(verify(ProviderKind::Vapi, &headers, b"{}", &secret).is_ok());
 /// ```
-pub fn header_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> HeaderMap {
+pub fn header_map<N: AsRef<[u8]>, V: AsRef<[u8]>>(
+    pairs: impl IntoIterator<Item = (N, V)>,
+) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in pairs {
         if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_bytes(value),
+            HeaderName::from_bytes(name.as_ref()),
+            http::HeaderValue::from_bytes(value.as_ref()),
         ) {
             headers.append(name, value);
         }
