@@ -147,13 +147,17 @@ pub(crate) fn seed_with_tool(rng: &mut Rng, with_tool: bool) -> u64 {
     }
 }
 
-/// The conversation of a call whose talk lasted `talk_secs`.
+/// The conversation of a call whose talk lasted `talk_secs`: every line within it, however
+/// short (a dialed sandbox call talks for half a second by default).
 pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
     let mut rng = Rng::new(seed);
     let (index, with_tool) = script_and_tool(&mut rng);
     let script = &SCRIPTS[index];
     let turns = script.lines.len() + if with_tool { 2 } else { 0 };
-    let slot = talk_secs.max(1.0) / turns as f64;
+    let span = talk_secs.max(0.0);
+    let slot = span / turns as f64;
+    // Times are given to the hundredth: one rounded up past the end is the end.
+    let time = |seconds: f64| round(seconds).min(span);
     let mut lines = Vec::with_capacity(turns);
     let mut at = 0.0;
     let tool_id = format!("call_{}", rng.hex(12));
@@ -162,8 +166,8 @@ pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
         lines.push(Line {
             who: *who,
             text: (*text).to_owned(),
-            start: round(at),
-            end: round(at + length),
+            start: time(at),
+            end: time(at + length),
             tool: None,
         });
         at += slot;
@@ -171,16 +175,16 @@ pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
             lines.push(Line {
                 who: Who::ToolCall,
                 text: script.tool_args.to_owned(),
-                start: round(at),
-                end: round(at + slot * 0.1),
+                start: time(at),
+                end: time(at + slot * 0.1),
                 tool: Some((script.tool, tool_id.clone())),
             });
             lines.push(Line {
                 who: Who::ToolResult,
                 text: script.tool_result.to_owned(),
                 // Within the two slots the tool takes, however short the call.
-                start: round(at + slot * 0.4),
-                end: round(at + slot * 0.5),
+                start: time(at + slot * 0.4),
+                end: time(at + slot * 0.5),
                 tool: Some((script.tool, tool_id.clone())),
             });
             at += slot * 2.0;
@@ -305,7 +309,26 @@ mod tests {
         assert_eq!(a.summary, b.summary);
         assert_eq!(a.lines.len(), b.lines.len());
         assert!(a.lines.windows(2).all(|w| w[0].start <= w[1].start));
-        assert!(a.lines.last().is_some_and(|l| l.end <= 90.0 + 1.0));
+        assert!(a.lines.last().is_some_and(|l| l.end <= 90.0));
+    }
+
+    /// Every line starts and ends within the talk, however short: a transcript does not
+    /// run past the call's duration.
+    #[test]
+    fn every_line_is_within_the_talk() {
+        for seed in 0..64 {
+            for talk in [0.0, 0.057, 0.5, 1.0, 5.0, 42.5] {
+                let c = conversation(seed, talk);
+                for line in &c.lines {
+                    assert!(
+                        0.0 <= line.start && line.start <= line.end && line.end <= talk,
+                        "seed {seed}, talk {talk}: {} to {}",
+                        line.start,
+                        line.end
+                    );
+                }
+            }
+        }
     }
 
     #[test]
