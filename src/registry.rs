@@ -426,11 +426,18 @@ impl Registry {
             refused,
         };
         let Some(config) = self.file.routes.get(route) else {
-            // The name comes from the caller (a `--route`), not from the file.
+            // The name comes from the caller (a `--route`), not from the file. A provider's
+            // name is dialed through the provider itself.
+            let hint = match self.file.providers.contains_key(route) {
+                true => format!(
+                    "; {route:?} is a provider: dial it with `connect({route:?})?.dial(…)` (the CLI's `--provider`)"
+                ),
+                false => String::new(),
+            };
             let error = Error::invalid_argument(
                 "route",
                 format!(
-                    "no route named {route:?} in [routes]: {}",
+                    "no route named {route:?} in [routes]: {}{hint}",
                     self.file.routes_listed()
                 ),
             );

@@ -1018,6 +1018,14 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
         ),
         "{err}"
     );
+    assert!(!err.to_string().contains("is a provider"), "{err}");
+    // A provider's name where a route's goes: the way to dial it is said.
+    let err = registry.dial("hr", &DialRequest::to(TO)).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(r#""hr" is a provider: dial it with `connect("hr")?.dial(…)`"#),
+        "{err}"
+    );
 }
 
 /// A weighted route picks among the providers that can take the dial: Rounded schedules
