@@ -110,7 +110,8 @@ pub fn insta_settings() -> insta::Settings {
 /// [`insta_settings`], and the values that change each time a test places a call (a dial
 /// on the sandbox, or on an account): its id (and a parent call's), its times (created,
 /// started, ended, scheduled), when each utterance was said (`at`; its `start_secs` into
-/// the call stays), its notes' ids and times, its ratings' times, and its recording's URLs, which hold the
+/// the call stays), the ids of its tool calls (and of the calls their results answer),
+/// its notes' ids and times, its ratings' times, and its recording's URLs, which hold the
 /// call's id. Each present value becomes `"[id]"`, `"[time]"` or `"[url]"`; what the call
 /// is (status, end reason, numbers, transcript text, analysis, cost) is kept. A call's
 /// duration is kept too: the sandbox's are fixed by its timing, a live account's are not
@@ -165,6 +166,8 @@ pub fn placed_call_settings() -> insta::Settings {
         (".ended_at", "[time]"),
         (".scheduled_for", "[time]"),
         (".transcript.utterances[].at", "[time]"),
+        (".transcript.utterances[].tool_calls[].id", "[id]"),
+        (".transcript.utterances[].tool_result.tool_call_id", "[id]"),
         (".notes[].id", "[id]"),
         (".notes[].created_at", "[time]"),
         (".ratings[].created_at", "[time]"),
@@ -270,7 +273,11 @@ mod tests {
             "ended_at": null, "duration_secs": 42.0,
             "recording": {"mono_url": "https://host/c-1/rec.wav?sig=1", "stereo_url": null},
             "notes": [{"id": "n-1", "created_at": "2026-12-06T10:05:00Z", "content": "ok"}],
-            "transcript": {"utterances": [{"at": "2026-12-06T10:00:02Z", "start_secs": 1.0}]},
+            "transcript": {"utterances": [
+                {"at": "2026-12-06T10:00:02Z", "start_secs": 1.0},
+                {"tool_calls": [{"id": "call_7Hc", "name": "book"}, {"id": null, "name": "x"}]},
+                {"tool_result": {"tool_call_id": "call_7Hc", "name": "book"}},
+            ]},
         });
         placed_call_settings().bind(|| {
             insta::assert_json_snapshot!(call, @r#"
@@ -298,6 +305,24 @@ mod tests {
                   {
                     "at": "[time]",
                     "start_secs": 1.0
+                  },
+                  {
+                    "tool_calls": [
+                      {
+                        "id": "[id]",
+                        "name": "book"
+                      },
+                      {
+                        "id": null,
+                        "name": "x"
+                      }
+                    ]
+                  },
+                  {
+                    "tool_result": {
+                      "name": "book",
+                      "tool_call_id": "[id]"
+                    }
                   }
                 ]
               }
