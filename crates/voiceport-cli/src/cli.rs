@@ -369,10 +369,11 @@ pub(crate) enum SortArg {
 pub(crate) struct ListArgs {
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// Calls per page (and at most this many without --all); at least 1. A page a vendor
-    /// sends longer is cut, without a cursor (it would skip the calls not shown): --json
-    /// says `"truncated": N`. With --providers: at most this many calls (50 by default),
-    /// with a cursor to go on.
+    /// Calls per page (and at most this many without --all); at least 1, and at most the
+    /// vendor's largest page (`capabilities` says it: more is asked as that). A page a
+    /// vendor sends longer is cut, without a cursor (it would skip the calls not shown):
+    /// --json says `"truncated": N`. With --providers: at most this many calls (50 by
+    /// default), with a cursor to go on.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) limit: Option<u32>,
     /// Walk every page, printing each as it arrives (JSON Lines with --json). If a page
@@ -606,8 +607,8 @@ pub(crate) enum What {
 
 #[derive(Debug, Args)]
 pub(crate) struct NormalizeArgs {
-    /// Whose JSON it is.
-    #[arg(long, value_parser = vendor_kind())]
+    /// Whose JSON it is (any case).
+    #[arg(long, value_parser = vendor_kind(), ignore_case = true)]
     pub(crate) vendor: ProviderKind,
     /// What the payload is.
     #[arg(long, value_enum, default_value = "auto")]

@@ -80,9 +80,15 @@ pub(crate) async fn run(
     }
     let served = builder.served()?;
     if served.is_empty() {
-        return Err(Failure::Usage(
-            "no provider has a [providers.NAME.webhook] table: nothing to listen for".into(),
-        ));
+        return Err(Failure::Usage(format!(
+            "no provider has a [providers.NAME.webhook] table: nothing to listen for \
+             (the sandbox writes them into its configuration when started with \
+             `--webhooks http://127.0.0.1:{}`, where this listens)",
+            match args.port {
+                0 => "PORT".to_owned(),
+                port => port.to_string(),
+            }
+        )));
     }
     let forward = args.forward.map(forward_to_url).transpose()?;
     // Bound, and said on standard error, before the receiver is built: its warnings (a

@@ -8,7 +8,7 @@
 //! | 0 | success |
 //! | 1 | a local file or standard output could not be read or written, or the port to listen on could not be bound (`listen`, `sandbox`: in use, not allowed) |
 //! | 2 | usage: bad arguments or configuration (a configuration file that cannot be read too), an id or value refused before anything was sent, a local file that is not the vendor JSON it should be (`normalize`), or is not there |
-//! | 3 | the vendor or the network failed (or conformance cases failed) |
+//! | 3 | the vendor or the network failed, or the vendor answered that there is no such call or note (or conformance cases failed) |
 //! | 4 | the vendor does not support the operation or one of its fields |
 //! | 130 | interrupted (Ctrl-C); after a dial, whether the call was placed is printed; after a walk (`calls list --all`, `export`), where to resume |
 //! | 143 | the same, stopped by SIGTERM (a service manager, `timeout`) |
@@ -52,7 +52,8 @@ Exit codes:
        cannot be read too), an id or value refused before anything was
        sent, a local file that is not the vendor JSON it should be
        (`normalize`), or is not there
-  3    the vendor or the network failed (or conformance cases failed)
+  3    the vendor or the network failed, or the vendor answered that
+       there is no such call or note (or conformance cases failed)
   4    the vendor does not support the operation or one of its fields
   130  interrupted (Ctrl-C); after a dial or a note added, whether it
        was done is printed; after a walk (`calls list --all`, `export`),
@@ -299,6 +300,12 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
         if let Some(typed) = error.operation().and_then(command_of) {
             say(&format!("  on the command line: `voiceport {typed}`"));
         }
+        // And a filter as the query names it (`tags`); the user typed a flag.
+        if let Some(Operation::ListFilter(filter)) = error.operation()
+            && let Some(flag) = filter_flag(filter)
+        {
+            say(&format!("  on the command line: {flag}"));
+        }
         // A dial field's refusal names its flag already (above); `capabilities` has no row
         // for dial fields but a schedule's (`dial_scheduled`).
         if let Some(Operation::DialOption(field)) = error.operation()
@@ -339,6 +346,26 @@ fn command_of(operation: Operation) -> Option<&'static str> {
         // A dial's refusal is of the command just typed, and a listing's of `calls list`
         // or `export`, one provider or merged; a webhook's and a vendor's own operations
         // have none.
+        _ => return None,
+    })
+}
+
+/// The flag of `calls list` and `export` that sets `filter` (as a refusal names it).
+fn filter_flag(filter: voiceport::Filter) -> Option<&'static str> {
+    use voiceport::Filter;
+    Some(match filter {
+        Filter::Direction => "--direction",
+        Filter::Kind => "--kind",
+        Filter::Statuses => "--status",
+        Filter::TimeRange => "--since / --until",
+        Filter::Agent => "--agent",
+        Filter::Campaign => "--campaign",
+        Filter::Tags => "--tag",
+        Filter::Search => "--search",
+        Filter::FromNumber => "--from",
+        Filter::ToNumber => "--to",
+        // Refused only where a vendor lists newest first and cannot sort.
+        Filter::Sort => "--sort oldest (this vendor lists newest first only)",
         _ => return None,
     })
 }

@@ -146,7 +146,15 @@ fn start(
         query,
         options.resume_from(resume),
     );
-    let walk = walk.map_err(values::cursor_refused)?;
+    let walk = walk.map_err(|error| match error {
+        // A filter one provider cannot apply: the walk can go on without that provider.
+        voiceport::Error::Unsupported { .. } if !merge.skip_unsupported => Failure::Hinted {
+            error: Box::new(error),
+            hint: "  --skip-unsupported walks the providers that can, and says which it left out"
+                .into(),
+        },
+        other => values::cursor_refused(other),
+    })?;
     for left_out in walk.left_out() {
         output::say(&format!(
             "left out `{}`: {}",

@@ -761,6 +761,13 @@ pub(crate) fn call(call: &Call, as_json: bool) -> Outcome {
             },
         ),
     ];
+    // When a scheduled call is to be placed, for a call that has such a time.
+    let mut fields = fields;
+    if let Some(scheduled) = call.scheduled_for {
+        let after_created = fields.iter().position(|(key, _)| *key == "created");
+        let place = after_created.map_or(fields.len(), |i| i + 1);
+        fields.insert(place, ("scheduled", scheduled.to_rfc3339()));
+    }
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (key, value) in fields {
         line(&format!("{key:<width$}  {}", cell(&value)))?;

@@ -416,6 +416,13 @@ async fn dial_update_end_cancel_delete_and_notes() {
     let hid = scheduled["call_id"].as_str().unwrap().to_owned();
     assert_eq!(scheduled["call"]["id"], hid.as_str());
     assert_eq!(scheduled["call"]["status"], "scheduled");
+    // The table says when it is to be placed, after when it was created.
+    let shown = stdout(&run(Some(&env), &["calls", "get", &hid]).await);
+    let rows: Vec<&str> = shown.lines().collect();
+    let created = rows.iter().position(|row| row.starts_with("created "));
+    let at = rows.iter().position(|row| row.starts_with("scheduled "));
+    assert_eq!(at, created.map(|i| i + 1), "{shown}");
+    assert!(shown.contains("2099-01-01T10:00:00+00:00"), "{shown}");
     json(&run(Some(&env), &["calls", "cancel", &hid, "--json"]).await);
     let canceled = json(&run(Some(&env), &["calls", "get", &hid, "--json"]).await);
     assert_eq!(canceled["status"], "canceled");
@@ -1023,7 +1030,8 @@ async fn unsupported_operations_exit_4() {
         said.contains("on the command line: `voiceport notes add`"),
         "{said}"
     );
-    // A listing's refusal comes from `calls list` or `export` alike: no command is named.
+    // A listing's refusal comes from `calls list` or `export` alike: no command is named,
+    // but the flag typed is, for the filter the library names (`sort`, `tags`).
     let export = run(
         Some(&env),
         &["-p", "voicebot", "export", "--sort", "oldest"],
@@ -1031,9 +1039,20 @@ async fn unsupported_operations_exit_4() {
     .await;
     assert_eq!(export.status.code(), Some(4), "{}", stderr(&export));
     assert!(
-        !stderr(&export).contains("on the command line"),
+        !stderr(&export).contains("`voiceport ")
+            && stderr(&export).contains(
+                "on the command line: --sort oldest (this vendor lists newest first only)"
+            ),
         "{}",
         stderr(&export)
+    );
+    let tagged = ["-p", "voicebot", "calls", "list", "--tag", "vip"];
+    let tagged = run(Some(&env), &tagged).await;
+    assert_eq!(tagged.status.code(), Some(4), "{}", stderr(&tagged));
+    assert!(
+        stderr(&tagged).contains("on the command line: --tag"),
+        "{}",
+        stderr(&tagged)
     );
     // A schedule refused points at `capabilities`, which has its row (`dial_scheduled`).
     let at = [
@@ -3379,6 +3398,24 @@ async fn listen_refuses_a_selection_of_none() {
     }
 }
 
+/// `listen` with no provider that has a webhook table (the sandbox's configuration
+/// without `--webhooks`) says how the sandbox writes them, at the port it would listen on.
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_without_webhook_tables_says_how_the_sandbox_writes_them() {
+    let config = private_config(
+        "listen-no-tables",
+        "[providers.a]\nkind = \"voicebot\"\napi_key = \"k\"\n",
+    );
+    for (port, said) in [("8787", "127.0.0.1:8787"), ("0", "127.0.0.1:PORT")] {
+        let out = run_with(&config, &["listen", "--port", port]).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let expected = format!(
+            "nothing to listen for (the sandbox writes them into its configuration when started with `--webhooks http://{said}`"
+        );
+        assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+    }
+}
+
 /// `listen` says on standard error which providers it serves unverified (`verify =
 /// "none"`), once, whatever the log filter: by the receiver's warning with the default
 /// filter, by a line of its own when `RUST_LOG=error` hides that warning. A provider that
@@ -4086,7 +4123,8 @@ async fn normalize_refuses_a_file_that_does_not_decode_as_input_and_takes_a_bom(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/retell/webhook_call_analyzed.json"
     );
-    let list = ["normalize", "--vendor", "retell", "--what", "list"];
+    // The vendor in any case (`Retell`, as it names itself).
+    let list = ["normalize", "--vendor", "Retell", "--what", "list"];
     let out = run(None, &[&list[..], &[not_a_list]].concat()).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(stdout(&out), "", "{}", stderr(&out));
@@ -5025,6 +5063,13 @@ async fn a_merged_walk_leaves_out_and_goes_on_when_told() {
     ];
     let out = run(Some(&env), &tagged).await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    // The refusal says how to walk the others, and which flag it is.
+    assert!(
+        stderr(&out).contains("--skip-unsupported walks the providers that can")
+            && stderr(&out).contains("on the command line: --tag"),
+        "{}",
+        stderr(&out)
+    );
     let skipping = [
         &tagged[..],
         &["--skip-unsupported", "--json", "--limit", "100"],
