@@ -278,7 +278,7 @@ pub(crate) async fn run(
                 };
                 let why = match &c.outcome {
                     Outcome::NotRun(_) if NOT_FROM_THE_CLI.contains(&c.case.as_str()) => {
-                        format!("{why} (not available from the CLI)")
+                        format!("{why} (not from the CLI: the library's `conformance` feature runs it where an `Environment` allows)")
                     }
                     _ => why,
                 };

@@ -150,7 +150,7 @@ async fn demo(json: bool, webhooks: bool) -> Outcome {
             Timing::default()
                 .with_queued(Duration::from_millis(100))
                 .with_ringing(Duration::from_millis(200))
-                .with_talk(Duration::from_millis(700)),
+                .with_talk(TALK),
         )
         .start()
         .await
@@ -218,6 +218,10 @@ async fn demo(json: bool, webhooks: bool) -> Outcome {
     let mut headers = vec![""];
     headers.extend(seen.iter().map(|s| s.vendor.as_str()));
     output::table(&headers, &rows)?;
+    // What a newcomer asks of the table: why the vendors' rows differ where they do.
+    for note in table_notes() {
+        output::line(&note)?;
+    }
     output::line("\nfirst words of each transcript:")?;
     for s in &seen {
         let words = output::or_dash(s.first_words.clone());
@@ -237,6 +241,26 @@ async fn demo(json: bool, webhooks: bool) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// How long the demo's calls talk.
+const TALK: Duration = Duration::from_millis(700);
+/// How many calls the demo lists of each vendor (its first page).
+const LISTED: u32 = 10;
+
+/// Under the table: where the vendors' rows differ, and why.
+fn table_notes() -> [String; 3] {
+    [
+        "\n- end reason: `-` where the vendor says only that a call completed, not who ended it"
+            .to_owned(),
+        format!(
+            "- listed: the first page ({LISTED} calls), and the account's total where the vendor says it"
+        ),
+        format!(
+            "- duration: the sandbox's calls talk for {:.1} s; Rounded counts whole seconds",
+            TALK.as_secs_f64()
+        ),
+    ]
 }
 
 /// `text` in at most `chars` characters, its end cut to `…` when longer.
@@ -306,7 +330,7 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
     };
     let page = provider
         .list_calls(&CallQuery {
-            page_size: Some(10),
+            page_size: Some(LISTED),
             ..CallQuery::default()
         })
         .await?;
