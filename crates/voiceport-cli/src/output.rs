@@ -608,8 +608,17 @@ pub(crate) fn call_row(call: &Call) -> Vec<String> {
             call.created_at
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
         ),
-        or_dash(call.duration_secs.map(|d| format!("{d:.0}s"))),
+        or_dash(call.duration_secs.map(listed_duration)),
     ]
+}
+
+/// A call's duration in a listing: whole seconds, but tenths under ten seconds (a
+/// half-second call is `0.5s`, not `0s`, as `calls get` shows it).
+fn listed_duration(seconds: f64) -> String {
+    match seconds < 10.0 {
+        true => format!("{seconds:.1}s"),
+        false => format!("{seconds:.0}s"),
+    }
 }
 
 /// The widest value of each column of [`call_row`] whose values are known in advance, as
@@ -825,6 +834,16 @@ pub(crate) fn transcript(transcript: &Transcript, as_json: bool) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A short call's duration keeps its tenths in a listing; a longer one is whole
+    /// seconds.
+    #[test]
+    fn a_listing_shows_short_durations_in_tenths() {
+        assert_eq!(listed_duration(0.5), "0.5s");
+        assert_eq!(listed_duration(9.94), "9.9s");
+        assert_eq!(listed_duration(42.5), "42s");
+        assert_eq!(listed_duration(187.0), "187s");
+    }
 
     /// A cell of any length is padded and printed: past 65,535 characters, `format!`'s
     /// run-time width panics ("Formatting argument out of range").
