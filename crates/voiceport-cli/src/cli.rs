@@ -278,7 +278,8 @@ pub(crate) struct FilterArgs {
     /// Retell: started before, as for --since.
     #[arg(long)]
     pub(crate) until: Option<String>,
-    /// Handled by this agent / assistant.
+    /// Handled by this agent / assistant / use case: its id, as `calls get` shows it in
+    /// parentheses.
     #[arg(long)]
     pub(crate) agent: Option<String>,
     /// Of this campaign.

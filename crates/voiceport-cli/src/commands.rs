@@ -348,6 +348,15 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
                 "more: the same command with --cursor {}",
                 output::shell_quote(&next.to_token())
             ));
+        } else if calls.is_empty() {
+            // A table of headers alone reads as a failure: said, with the usual slip.
+            let agent = match args.filters.agent {
+                Some(_) => {
+                    " (--agent takes the agent's id, as `calls get` shows it in parentheses)"
+                }
+                None => "",
+            };
+            output::say(&format!("note: no call matched{agent}"));
         }
         return Ok(());
     }

@@ -5049,6 +5049,44 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
     assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
 }
 
+/// A listing that matches nothing says so on standard error (a table of headers alone
+/// reads as a failure), and with `--agent` that it takes the agent's id, not its name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listing_that_matches_nothing_says_so() {
+    let env = env().await;
+    let by_name = ["calls", "list", "--agent", "Sandbox outreach"];
+    let out = run(Some(&env), &by_name).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("note: no call matched (--agent takes the agent's id"),
+        "{}",
+        stderr(&out)
+    );
+    let none = [
+        "calls",
+        "list",
+        "--status",
+        "voicemail",
+        "--since",
+        "2099-01-01",
+    ];
+    let out = run(Some(&env), &none).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: no call matched\n"),
+        "{}",
+        stderr(&out)
+    );
+    // A listing with calls says nothing of the kind.
+    let out = run(Some(&env), &["calls", "list", "--limit", "3"]).await;
+    assert!(
+        !stderr(&out).contains("no call matched"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A merged walk can leave out a provider that cannot apply its filters
 /// (`--skip-unsupported`, each named on standard error) and go on past one that fails
 /// mid-walk (`--keep-going`: the failure said at the end, exit 3, and a cursor that resumes
