@@ -430,7 +430,7 @@ impl Registry {
             // name is dialed through the provider itself.
             let hint = match self.file.providers.contains_key(route) {
                 true => format!(
-                    "; {route:?} is a provider: dial it with `connect({route:?})?.dial(…)` (the CLI's `--provider`)"
+                    "; {route:?} is a provider, not a route: dial it directly (`-p {route}` on the command line)"
                 ),
                 false => String::new(),
             };

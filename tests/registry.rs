@@ -1022,8 +1022,9 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
     // A provider's name where a route's goes: the way to dial it is said.
     let err = registry.dial("hr", &DialRequest::to(TO)).await.unwrap_err();
     assert!(
-        err.to_string()
-            .contains(r#""hr" is a provider: dial it with `connect("hr")?.dial(…)`"#),
+        err.to_string().contains(
+            r#""hr" is a provider, not a route: dial it directly (`-p hr` on the command line)"#
+        ),
         "{err}"
     );
 }

@@ -351,9 +351,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         } else if calls.is_empty() {
             // A table of headers alone reads as a failure: said, with the usual slip.
             let agent = match args.filters.agent {
-                Some(_) => {
-                    " (--agent takes the agent's id, as `calls get` shows it in parentheses)"
-                }
+                Some(_) => " (if --agent was given a name: it takes the agent's id)",
                 None => "",
             };
             output::say(&format!("note: no call matched{agent}"));

@@ -219,6 +219,7 @@ async fn demo(json: bool, webhooks: bool) -> Outcome {
     headers.extend(seen.iter().map(|s| s.vendor.as_str()));
     output::table(&headers, &rows)?;
     // What a newcomer asks of the table: why the vendors' rows differ where they do.
+    output::line("")?;
     for note in table_notes() {
         output::line(&note)?;
     }
@@ -251,7 +252,7 @@ const LISTED: u32 = 10;
 /// Under the table: where the vendors' rows differ, and why.
 fn table_notes() -> [String; 3] {
     [
-        "\n- end reason: `-` where the vendor says only that a call completed, not who ended it"
+        "- end reason: `-` where the vendor says only that a call completed, not who ended it"
             .to_owned(),
         format!(
             "- listed: the first page ({LISTED} calls), and the account's total where the vendor says it"

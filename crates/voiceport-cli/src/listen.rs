@@ -83,11 +83,8 @@ pub(crate) async fn run(
         return Err(Failure::Usage(format!(
             "no provider has a [providers.NAME.webhook] table: nothing to listen for \
              (the sandbox writes them into its configuration when started with \
-             `--webhooks http://127.0.0.1:{}`, where this listens)",
-            match args.port {
-                0 => "PORT".to_owned(),
-                port => port.to_string(),
-            }
+             `--webhooks {}`, where this listens)",
+            listening_url(args.bind, args.port)
         )));
     }
     let forward = args.forward.map(forward_to_url).transpose()?;
@@ -748,6 +745,26 @@ fn print(
     ))
 }
 
+/// The URL a sandbox on this machine posts to for `listen --bind IP --port PORT`: an
+/// address that binds every interface is reached on loopback; port 0 is any port, said as
+/// `PORT`.
+fn listening_url(bind: std::net::IpAddr, port: u16) -> String {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let host = match bind {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let host = match host {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    match port {
+        0 => format!("http://{host}:PORT"),
+        port => format!("http://{host}:{port}"),
+    }
+}
+
 /// A line's time: the vendor's, in UTC (`12:03:04Z`); where it sends none (Retell's
 /// `call_analyzed`), `~` and the time the event arrived (`~12:03:05`), which is not the
 /// same thing. As wide either way.
@@ -764,6 +781,23 @@ fn time_column(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where a sandbox on this machine reaches `listen`: its address, loopback for one
+    /// that binds every interface, an IPv6 one in brackets.
+    #[test]
+    fn the_listening_url_is_the_bound_address_as_a_sandbox_reaches_it() {
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(
+            listening_url(ip("127.0.0.1"), 8787),
+            "http://127.0.0.1:8787"
+        );
+        assert_eq!(listening_url(ip("0.0.0.0"), 8787), "http://127.0.0.1:8787");
+        assert_eq!(listening_url(ip("::"), 9000), "http://[::1]:9000");
+        assert_eq!(
+            listening_url(ip("192.168.1.20"), 0),
+            "http://192.168.1.20:PORT"
+        );
+    }
 
     #[test]
     fn a_line_s_time_is_the_vendor_s_in_utc_or_marked_as_the_arrival() {

@@ -1,20 +1,8 @@
 //! `voiceport`: list, fetch, dial, annotate and export calls from any configured voice-AI
 //! vendor; normalize vendor JSON; run the sandbox and the demo.
 //!
-//! Exit codes, one table for every command (also in `voiceport --help`):
-//!
-//! | code | meaning |
-//! | --- | --- |
-//! | 0 | success |
-//! | 1 | a local file or standard output could not be read or written, or the port to listen on could not be bound (`listen`, `sandbox`: in use, not allowed) |
-//! | 2 | usage: bad arguments or configuration (a configuration file that cannot be read too), an id or value refused before anything was sent, a local file that is not the vendor JSON it should be (`normalize`), or is not there |
-//! | 3 | the vendor or the network failed, or the vendor answered that there is no such call or note (or conformance cases failed) |
-//! | 4 | the vendor does not support the operation or one of its fields |
-//! | 130 | interrupted (Ctrl-C); after a dial, whether the call was placed is printed; after a walk (`calls list --all`, `export`), where to resume |
-//! | 143 | the same, stopped by SIGTERM (a service manager, `timeout`) |
-//! | 129 | the same, stopped by SIGHUP (its terminal closed) |
-//!
-//! `listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop in time.
+//! Its exit codes are one table for every command: `voiceport --help` prints it
+//! ([`EXIT_CODES`]), and docs/cli.md gives it with what each code means in more detail.
 
 mod check;
 mod cli;
@@ -47,21 +35,25 @@ Exit codes:
   0    success (also when the reader of standard output closes it
        early, as `| head` does)
   1    a local file or standard output could not be read or written, or
-       the port to listen on could not be bound (`listen`, `sandbox`)
+       the port to listen on could not be bound (`listen`, `sandbox`: in
+       use, not allowed)
   2    usage: bad arguments or configuration (a configuration file that
        cannot be read too), an id or value refused before anything was
        sent, a local file that is not the vendor JSON it should be
        (`normalize`), or is not there
   3    the vendor or the network failed, or the vendor answered that
-       there is no such call or note (or conformance cases failed)
+       there is no such call or note (or conformance cases failed:
+       `check`)
   4    the vendor does not support the operation or one of its fields
   130  interrupted (Ctrl-C); after a dial or a note added, whether it
        was done is printed; after a walk (`calls list --all`, `export`),
        where to resume
-  143  the same, stopped by SIGTERM (a service manager, `timeout`)
-  129  the same, stopped by SIGHUP (its terminal closed)
+  143  the same, stopped by SIGTERM (as a service manager or `timeout`
+       sends it)
+  129  the same, stopped by SIGHUP (its terminal closed, an SSH session
+       dropped)
 
-`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they
+`listen` and `sandbox`, which run until stopped, end with 0 when they
 stop in time (`listen` with 1 when it could not write events; it stops
 as on Ctrl-C when its standard output closes).";
 
@@ -364,7 +356,9 @@ fn filter_flag(filter: voiceport::Filter) -> Option<&'static str> {
         Filter::Search => "--search",
         Filter::FromNumber => "--from",
         Filter::ToNumber => "--to",
-        // Refused only where a vendor lists newest first and cannot sort.
+        // Today refused only as `--sort oldest`, where a vendor lists newest first and
+        // cannot sort (a walk asking no order is refused too, by a vendor that declares
+        // none: no vendor does).
         Filter::Sort => "--sort oldest (this vendor lists newest first only)",
         _ => return None,
     })
@@ -493,5 +487,51 @@ fn finish(outcome: Outcome, verbose: u8) -> ExitCode {
             failure.report(verbose > 0);
             ExitCode::from(failure.exit_code())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The exit codes as `--help` prints them: each code and its meaning, in order.
+    fn help_codes() -> Vec<(String, String)> {
+        let table = super::EXIT_CODES
+            .lines()
+            .skip(1)
+            .take_while(|line| !line.is_empty());
+        let mut codes: Vec<(String, String)> = Vec::new();
+        for line in table {
+            let text = line.trim();
+            let code = text.split_whitespace().next().unwrap_or_default();
+            match (code.parse::<u8>(), codes.last_mut()) {
+                (Ok(_), _) => codes.push((code.to_owned(), text[code.len()..].to_owned())),
+                (Err(_), Some((_, meaning))) => *meaning += &format!(" {text}"),
+                (Err(_), None) => panic!("a meaning before any code: {line}"),
+            }
+        }
+        codes
+    }
+
+    /// `--help` and docs/cli.md give one table of exit codes, word for word (read from the
+    /// workspace: a packaged crate has no docs to compare with).
+    #[test]
+    fn help_and_docs_give_the_same_exit_codes() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md");
+        let Ok(docs) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let documented: Vec<(String, String)> = (docs.lines())
+            .filter_map(|line| {
+                let row = line.strip_prefix("| ")?.strip_suffix(" |")?;
+                let (code, meaning) = row.split_once(" | ")?;
+                code.parse::<u8>().ok()?;
+                Some((code.to_owned(), words(&meaning.replace("\\|", "|"))))
+            })
+            .collect();
+        let helped: Vec<(String, String)> = (help_codes().into_iter())
+            .map(|(code, meaning)| (code, words(&meaning)))
+            .collect();
+        assert_eq!(documented.len(), 8, "{documented:?}");
+        assert_eq!(helped, documented);
     }
 }

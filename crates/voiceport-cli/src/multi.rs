@@ -140,19 +140,21 @@ fn start(
     let options = MergeOptions::default()
         .skip_unsupported(merge.skip_unsupported)
         .keep_going(merge.keep_going);
+    let selection = Selection::parse(providers);
+    // Whether leaving out the providers that cannot apply the query would leave any.
+    let some_can = some_provider_can(registry, &selection, &query);
     // A cursor of a walk with other filters is refused here too, as a `--cursor` error.
-    let walk = registry.calls(
-        &Selection::parse(providers),
-        query,
-        options.resume_from(resume),
-    );
+    let walk = registry.calls(&selection, query, options.resume_from(resume));
     let walk = walk.map_err(|error| match error {
         // A filter one provider cannot apply: the walk can go on without that provider.
-        voiceport::Error::Unsupported { .. } if !merge.skip_unsupported => Failure::Hinted {
-            error: Box::new(error),
-            hint: "  --skip-unsupported walks the providers that can, and says which it left out"
-                .into(),
-        },
+        voiceport::Error::Unsupported { .. } if !merge.skip_unsupported && some_can => {
+            Failure::Hinted {
+                error: Box::new(error),
+                hint:
+                    "  --skip-unsupported walks the providers that can, and says which it left out"
+                        .into(),
+            }
+        }
         other => values::cursor_refused(other),
     })?;
     for left_out in walk.left_out() {
@@ -163,6 +165,19 @@ fn start(
         ));
     }
     Ok(walk)
+}
+
+/// Whether a provider `selection` names can apply every filter of `query` (so that
+/// `--skip-unsupported` would leave it in the walk).
+fn some_provider_can(registry: &Registry, selection: &Selection, query: &CallQuery) -> bool {
+    let names: Vec<&str> = match selection {
+        Selection::Named(names) => names.iter().map(String::as_str).collect(),
+        _ => registry.names().collect(),
+    };
+    names.into_iter().any(|name| {
+        (registry.connect(name))
+            .is_ok_and(|provider| query.unsupported_filter(&provider.capabilities()).is_none())
+    })
 }
 
 /// The providers that failed mid-walk so far (`--keep-going`), said before an interrupted

@@ -615,8 +615,10 @@ pub(crate) fn call_row(call: &Call) -> Vec<String> {
 /// A call's duration in a listing: whole seconds, but tenths under ten seconds (a
 /// half-second call is `0.5s`, not `0s`, as `calls get` shows it).
 fn listed_duration(seconds: f64) -> String {
-    match seconds < 10.0 {
-        true => format!("{seconds:.1}s"),
+    // Decided on the tenths shown: 9.96 s is `10s`, not `10.0s`.
+    let tenths = (seconds * 10.0).round() / 10.0;
+    match tenths < 10.0 {
+        true => format!("{tenths:.1}s"),
         false => format!("{seconds:.0}s"),
     }
 }
@@ -738,6 +740,13 @@ pub(crate) fn call(call: &Call, as_json: bool) -> Outcome {
             })),
         ),
         ("created", or_dash(call.created_at.map(|t| t.to_rfc3339()))),
+        // When a scheduled call is to be placed: a row only for a call that has the time.
+        (
+            "scheduled",
+            call.scheduled_for
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        ),
         ("started", or_dash(call.started_at.map(|t| t.to_rfc3339()))),
         ("ended", or_dash(call.ended_at.map(|t| t.to_rfc3339()))),
         (
@@ -770,13 +779,10 @@ pub(crate) fn call(call: &Call, as_json: bool) -> Outcome {
             },
         ),
     ];
-    // When a scheduled call is to be placed, for a call that has such a time.
-    let mut fields = fields;
-    if let Some(scheduled) = call.scheduled_for {
-        let after_created = fields.iter().position(|(key, _)| *key == "created");
-        let place = after_created.map_or(fields.len(), |i| i + 1);
-        fields.insert(place, ("scheduled", scheduled.to_rfc3339()));
-    }
+    // A row without a value is left out: every other row says `-` (`or_dash`).
+    let fields: Vec<(&str, String)> = (fields.into_iter())
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (key, value) in fields {
         line(&format!("{key:<width$}  {}", cell(&value)))?;
@@ -841,6 +847,7 @@ mod tests {
     fn a_listing_shows_short_durations_in_tenths() {
         assert_eq!(listed_duration(0.5), "0.5s");
         assert_eq!(listed_duration(9.94), "9.9s");
+        assert_eq!(listed_duration(9.96), "10s");
         assert_eq!(listed_duration(42.5), "42s");
         assert_eq!(listed_duration(187.0), "187s");
     }

@@ -156,7 +156,8 @@ pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
     let turns = script.lines.len() + if with_tool { 2 } else { 0 };
     let span = talk_secs.max(0.0);
     let slot = span / turns as f64;
-    // Times are given to the hundredth: one rounded up past the end is the end.
+    // Times are given to the hundredth, and none past the end: one rounded up past it is
+    // the end itself (which may fall between hundredths).
     let time = |seconds: f64| round(seconds).min(span);
     let mut lines = Vec::with_capacity(turns);
     let mut at = 0.0;

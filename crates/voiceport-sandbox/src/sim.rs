@@ -36,7 +36,8 @@ pub(crate) enum Phase {
     Scheduled,
     Queued,
     /// Placed with the carrier, not ringing yet: the first quarter of the timing's ringing.
-    /// HappyRobot shows it (`Initiated`); the other vendors show it as ringing.
+    /// HappyRobot shows it (`Initiated`); Vapi, Voicebot Studio and Rounded show it as
+    /// ringing, Retell as `registered` (as it shows ringing).
     Dialing,
     Ringing,
     InProgress,
@@ -61,7 +62,8 @@ pub struct Timing {
     /// Queued before dialing.
     pub queued: Duration,
     /// Ringing before it is answered (or not). HappyRobot shows the first quarter of it as
-    /// `Initiated` (placed, not ringing yet), the other vendors all of it as ringing.
+    /// `Initiated` (placed, not ringing yet); the other vendors show all of it as they show
+    /// ringing.
     pub ringing: Duration,
     /// The conversation.
     pub talk: Duration,

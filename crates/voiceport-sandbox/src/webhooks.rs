@@ -1338,6 +1338,16 @@ mod tests {
             stages_passed(0, &view(Phase::Ringing, false)),
             [Stage::Ringing]
         );
+        // Placed, not ringing yet: the vendors that post ringing post it from here, and
+        // the ringing after it posts nothing more.
+        assert_eq!(
+            stages_passed(0, &view(Phase::Dialing, false)),
+            [Stage::Ringing]
+        );
+        assert_eq!(
+            stages_passed(rank(Phase::Dialing), &view(Phase::Ringing, false)),
+            []
+        );
         assert_eq!(stages_passed(3, &view(ended, true)), []);
     }
 
