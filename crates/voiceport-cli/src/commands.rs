@@ -349,12 +349,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
                 output::shell_quote(&next.to_token())
             ));
         } else if calls.is_empty() {
-            // A table of headers alone reads as a failure: said, with the usual slip.
-            let agent = match args.filters.agent {
-                Some(_) => " (if --agent was given a name: it takes the agent's id)",
-                None => "",
-            };
-            output::say(&format!("note: no call matched{agent}"));
+            output::say_none_matched(&args.filters);
         }
         return Ok(());
     }
@@ -416,6 +411,9 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     progress.finish();
     if !json {
         table.finish()?;
+        if count == 0 {
+            output::say_none_matched(&args.filters);
+        }
     }
     Ok(())
 }

@@ -350,6 +350,10 @@ pub(crate) async fn list(
     if !json {
         table.rows(&rows)?;
         table.finish()?;
+        // (A provider that failed is said as the error instead.)
+        if count == 0 && walk.failures().is_empty() {
+            output::say_none_matched(&args.filters);
+        }
     }
     // The failures' cursor resumes them too: said instead.
     if more && walk.failures().is_empty() {

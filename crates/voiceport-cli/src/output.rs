@@ -595,6 +595,16 @@ pub(crate) fn or_dash(value: Option<String>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// After a table of calls with no row, which reads as a failure: that nothing matched,
+/// with the usual slip where `--agent` was given.
+pub(crate) fn say_none_matched(filters: &crate::cli::FilterArgs) {
+    let agent = match filters.agent {
+        Some(_) => " (if --agent was given a name: it takes the agent's id)",
+        None => "",
+    };
+    say(&format!("note: no call matched{agent}"));
+}
+
 /// One call as a table row.
 pub(crate) fn call_row(call: &Call) -> Vec<String> {
     vec![

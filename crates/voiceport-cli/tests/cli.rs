@@ -5082,13 +5082,38 @@ async fn a_listing_that_matches_nothing_says_so() {
         "{}",
         stderr(&out)
     );
+    // Every page (--all), or a merged walk: the same.
+    let all = [&none[..], &["--all"]].concat();
+    let merged = [&none[..], &["--providers", "happyrobot,retell"]].concat();
+    for args in [all, merged] {
+        let out = run(Some(&env), &args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("note: no call matched\n"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
     // A listing with calls says nothing of the kind.
-    let out = run(Some(&env), &["calls", "list", "--limit", "3"]).await;
-    assert!(
-        !stderr(&out).contains("no call matched"),
-        "{}",
-        stderr(&out)
-    );
+    for args in [
+        &["calls", "list", "--limit", "3"][..],
+        &["calls", "list", "--all"],
+        &[
+            "calls",
+            "list",
+            "--providers",
+            "happyrobot,retell",
+            "--limit",
+            "3",
+        ],
+    ] {
+        let out = run(Some(&env), args).await;
+        assert!(
+            !stderr(&out).contains("no call matched"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
 }
 
 /// A merged walk can leave out a provider that cannot apply its filters
