@@ -450,7 +450,7 @@ async fn export(State(ctx): State<Ctx>) -> Response {
 /// documents no error body or status for this endpoint, nor for any other.
 async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     update_call(&ctx, &id, |call, view| match view.phase {
-        Phase::Queued | Phase::Dialing | Phase::Ringing | Phase::InProgress => {
+        phase if phase.is_live() => {
             call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
             Ok(())
         }

@@ -555,10 +555,7 @@ async fn terminate(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
         );
     }
     // 200 both when terminated now and when already over (documented).
-    if matches!(
-        view.phase,
-        Phase::Queued | Phase::Dialing | Phase::Ringing | Phase::InProgress | Phase::Scheduled
-    ) {
+    if view.phase.is_live() || view.phase == Phase::Scheduled {
         call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
     }
     envelope(StatusCode::OK, "Call terminated successfully", Value::Null)

@@ -45,6 +45,17 @@ pub(crate) enum Phase {
     Canceled,
 }
 
+impl Phase {
+    /// Placed and not over: queued, being placed, ringing or talking (a scheduled call is
+    /// not placed yet). What an API that ends a live call can end.
+    pub(crate) fn is_live(self) -> bool {
+        matches!(
+            self,
+            Phase::Queued | Phase::Dialing | Phase::Ringing | Phase::InProgress
+        )
+    }
+}
+
 /// How long each phase of a dialed call lasts: the [defaults](Timing::default), each
 /// phase set by its own method (a phase may be added).
 ///

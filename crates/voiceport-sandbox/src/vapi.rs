@@ -333,10 +333,7 @@ fn controlled(agent_id: &str) -> bool {
 /// (its control URL works). A scheduled call is not placed yet (inferred: Vapi shows the
 /// monitor on the queued call its dial answers with).
 fn live(phase: Phase) -> bool {
-    matches!(
-        phase,
-        Phase::Queued | Phase::Dialing | Phase::Ringing | Phase::InProgress
-    )
+    phase.is_live()
 }
 
 impl Family<'_> {

@@ -89,6 +89,12 @@ fn rounded_dial(sandbox: &Sandbox) -> reqwest::RequestBuilder {
     }))
 }
 
+/// A HappyRobot dial of `body` (`POST /dial/outbound`): its status and JSON.
+async fn happyrobot_dial(sandbox: &Sandbox, body: &Value) -> (u16, Value) {
+    let dial = request(sandbox, HappyRobot, reqwest::Method::POST, "/dial/outbound");
+    json_of(dial.json(body).send().await.unwrap()).await
+}
+
 async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
@@ -329,19 +335,7 @@ async fn a_happyrobot_dial_s_language_and_maximum_are_the_call_s() {
         "language": "es-ES",
         "max_duration_mins": 12,
     });
-    let (status, call) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::POST,
-            "/dial/outbound",
-        )
-        .json(&dial)
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (status, call) = happyrobot_dial(&sandbox, &dial).await;
     assert_eq!(status, 200, "{call}");
     let id = call["id"].as_str().unwrap();
     let (_, read) = get_json(&sandbox, HappyRobot, &format!("/calls/{id}")).await;
@@ -354,14 +348,8 @@ async fn a_happyrobot_dial_s_language_and_maximum_are_the_call_s() {
 #[tokio::test]
 async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
     let sandbox = sandbox().await;
-    let (status, call) = json_of(
-        request(&sandbox, HappyRobot, reqwest::Method::POST, "/dial/outbound")
-            .json(&json!({"phone_number": "+14155550188", "number_id": "6650cc00cc00cc00cc00cc01", "metadata": {"crm": "X1"}}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let dial = json!({"phone_number": "+14155550188", "number_id": "6650cc00cc00cc00cc00cc01", "metadata": {"crm": "X1"}});
+    let (status, call) = happyrobot_dial(&sandbox, &dial).await;
     assert_eq!(status, 200);
     assert_eq!(call["status"], "Queued");
     // As the docs' example of the answer: without what a client learns by reading the call.
@@ -430,19 +418,8 @@ async fn a_call_stopped_before_it_is_answered_is_canceled() {
     assert_eq!(call["data"]["status"], "canceled", "{call}");
     assert_eq!(call["data"]["answer_type"], Value::Null, "{call}");
 
-    let (_, dialed) = json_of(
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::POST,
-            "/dial/outbound",
-        )
-        .json(&json!({"phone_number": "+14155550177", "number_id": "6650cc00cc00cc00cc00cc01"}))
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let dial = json!({"phone_number": "+14155550177", "number_id": "6650cc00cc00cc00cc00cc01"});
+    let (_, dialed) = happyrobot_dial(&sandbox, &dial).await;
     let id = dialed["id"]
         .as_str()
         .or(dialed["call_id"].as_str())
@@ -1540,27 +1517,16 @@ async fn vapi_serves_the_call_resource_with_nestjs_errors() {
 #[tokio::test]
 async fn a_dial_takes_its_maximum_duration_within_the_vendor_s_range() {
     let sandbox = sandbox().await;
-    let happyrobot = |minutes: Value| {
-        request(
-            &sandbox,
-            HappyRobot,
-            reqwest::Method::POST,
-            "/dial/outbound",
-        )
-        .json(
-            &json!({"phone_number": "+14155550186", "number_id": "6650cc00cc00cc00cc00cc01",
-                          "max_duration_mins": minutes}),
-        )
-        .send()
-    };
     for (minutes, status) in [
         (json!(2), 200),
         (json!(0), 400),
         (json!(1.5), 400),
         (json!("2"), 400),
     ] {
-        let answer = happyrobot(minutes.clone()).await.unwrap();
-        assert_eq!(answer.status(), status, "{minutes}");
+        let dial = json!({"phone_number": "+14155550186", "number_id": "6650cc00cc00cc00cc00cc01",
+                          "max_duration_mins": minutes});
+        let (answered, _) = happyrobot_dial(&sandbox, &dial).await;
+        assert_eq!(answered, status, "{minutes}");
     }
     let vapi = |seconds: Value| {
         request(&sandbox, Vapi, reqwest::Method::POST, "/call")
