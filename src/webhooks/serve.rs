@@ -464,17 +464,17 @@ async fn admit_and_dispatch(
     }
 }
 
-/// A delivery that failed verification: 401, and a warning naming the provider (a
-/// listener logs warnings only, without the span that names it too) and, where the
-/// headers suggest it, the scheme the vendor may be using instead (`hint`). The reason is
-/// for the log only: a caller not yet known to be the vendor learns nothing of the headers
-/// expected or of this clock.
 /// Whether a request carries what a browser adds to a page's request, and no vendor's
 /// server sends.
 fn from_a_browser(headers: &HeaderMap) -> bool {
     headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site")
 }
 
+/// A delivery that failed verification: 401, and a warning naming the provider (a
+/// listener logs warnings only, without the span that names it too) and, where the
+/// headers suggest it, the scheme the vendor may be using instead (`hint`). The reason is
+/// for the log only: a caller not yet known to be the vendor learns nothing of the headers
+/// expected or of this clock.
 fn refuse(shared: &Shared, provider: &str, refused: &VerifyError, hint: Option<&str>) -> Response {
     refusal!(shared.refusals, provider, provider_name = %provider, %refused, hint, "webhook delivery refused");
     closing((StatusCode::UNAUTHORIZED, "unauthorized").into_response())

@@ -383,17 +383,27 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
 
 /// A call ended through the API before anyone answered did not complete: Rounded and
 /// HappyRobot show it canceled (the value each documents; when it is used is inferred),
-/// with no answer type.
+/// with no answer type. So whether it was still queued, or being placed (HappyRobot's
+/// `Initiated`, Rounded's `ringing`), which HappyRobot's `cancel` refuses.
 #[tokio::test]
 async fn a_call_stopped_before_it_is_answered_is_canceled() {
+    let minute = Duration::from_secs(60);
+    let queued = Timing::default()
+        .with_queued(minute)
+        .with_ringing(minute)
+        .with_talk(minute);
+    stopped_before_it_is_answered(queued, "created", "Queued").await;
+    // Being placed: the first quarter of its ringing.
+    let dialing = queued.with_queued(Duration::ZERO);
+    stopped_before_it_is_answered(dialing, "ringing", "Initiated").await;
+}
+
+/// A Rounded and a HappyRobot call, each dialed with `timing`, seen in the status each
+/// vendor names it by (`rounded`, `happyrobot`) and stopped through its API.
+async fn stopped_before_it_is_answered(timing: Timing, rounded: &str, happyrobot: &str) {
     let sandbox = Sandbox::builder()
         .seed(1)
-        .timing(
-            Timing::default()
-                .with_queued(Duration::from_secs(60))
-                .with_ringing(Duration::from_secs(60))
-                .with_talk(Duration::from_secs(60)),
-        )
+        .timing(timing)
         .start()
         .await
         .unwrap();
@@ -401,6 +411,8 @@ async fn a_call_stopped_before_it_is_answered_is_canceled() {
     let (_, started) = json_of(started).await;
     let id = started["data"]["call_id"].as_str().unwrap().to_owned();
     let path = format!("/calls/{id}");
+    let (_, call) = get_json(&sandbox, Rounded, &path).await;
+    assert_eq!(call["data"]["status"], rounded, "{call}");
     let terminate = format!("/calls/{id}/terminate");
     let (status, _) = json_of(
         (request(&sandbox, Rounded, reqwest::Method::POST, &terminate).send())
@@ -409,12 +421,7 @@ async fn a_call_stopped_before_it_is_answered_is_canceled() {
     )
     .await;
     assert_eq!(status, 200);
-    let (_, call) = json_of(
-        (request(&sandbox, Rounded, reqwest::Method::GET, &path).send())
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, call) = get_json(&sandbox, Rounded, &path).await;
     assert_eq!(call["data"]["status"], "canceled", "{call}");
     assert_eq!(call["data"]["answer_type"], Value::Null, "{call}");
 
@@ -425,23 +432,25 @@ async fn a_call_stopped_before_it_is_answered_is_canceled() {
         .or(dialed["call_id"].as_str())
         .unwrap()
         .to_owned();
-    let stop = format!("/calls/{id}/stop");
-    let stopped = (request(&sandbox, HappyRobot, reqwest::Method::POST, &stop).send())
-        .await
-        .unwrap();
-    assert!(stopped.status().is_success(), "{}", stopped.status());
-    let (_, call) = json_of(
-        (request(
+    let path = format!("/calls/{id}");
+    let (_, call) = get_json(&sandbox, HappyRobot, &path).await;
+    assert_eq!(call["status"], happyrobot, "{call}");
+    let post = |action: &str| {
+        request(
             &sandbox,
             HappyRobot,
-            reqwest::Method::GET,
-            &format!("/calls/{id}"),
+            reqwest::Method::POST,
+            &format!("{path}/{action}"),
         )
-        .send())
-        .await
-        .unwrap(),
-    )
-    .await;
+        .send()
+    };
+    if happyrobot != "Queued" {
+        let canceled = post("cancel").await.unwrap();
+        assert_eq!(canceled.status(), 400, "cancel while {happyrobot}");
+    }
+    let stopped = post("stop").await.unwrap();
+    assert!(stopped.status().is_success(), "{}", stopped.status());
+    let (_, call) = get_json(&sandbox, HappyRobot, &path).await;
     assert_eq!(call["status"], "Canceled", "{call}");
 }
 
