@@ -608,6 +608,10 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     if args.output.is_some() {
         output::say(&format!("exported {count} calls"));
     }
+    // A file of headers alone (or nothing on standard output) reads as a failure.
+    if count == 0 {
+        output::say_none_matched(&args.filters);
+    }
     Ok(())
 }
 

@@ -465,8 +465,13 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     progress.finish();
     // Said as done only when it is: with providers that failed, the error says how many
     // calls were written and how to resume.
-    if args.output.is_some() && walk.failures().is_empty() {
-        output::say(&format!("exported {count} calls"));
+    if walk.failures().is_empty() {
+        if args.output.is_some() {
+            output::say(&format!("exported {count} calls"));
+        }
+        if count == 0 {
+            output::say_none_matched(&args.filters);
+        }
     }
     let extra = sink.resume_extra();
     failures_kept(walk, count, Said::exported(extra))

@@ -5051,8 +5051,9 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
     assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
 }
 
-/// A listing that matches nothing says so on standard error (a table of headers alone
-/// reads as a failure), and with `--agent` that it takes the agent's id, not its name.
+/// A listing or an export that matches nothing says so on standard error (a table of
+/// headers alone reads as a failure), and with `--agent` that it takes the agent's id,
+/// not its name.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_listing_that_matches_nothing_says_so() {
     let env = env().await;
@@ -5094,6 +5095,30 @@ async fn a_listing_that_matches_nothing_says_so() {
             stderr(&out)
         );
     }
+    // An export too, into a file (a CSV of headers alone) or onto standard output.
+    let exports = [
+        ["export", "--format", "csv", "--since", "2099-01-01"],
+        [
+            "export",
+            "--providers",
+            "happyrobot,retell",
+            "--since",
+            "2099-01-01",
+        ],
+    ];
+    for (n, args) in exports.into_iter().enumerate() {
+        let file = env.config.with_file_name(format!("none-{n}.out"));
+        let into_file = [&args[..], &["-o", file.to_str().unwrap()]].concat();
+        for args in [&args[..], &into_file] {
+            let out = run(Some(&env), args).await;
+            assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains("note: no call matched\n"),
+                "{args:?}: {}",
+                stderr(&out)
+            );
+        }
+    }
     // A listing with calls says nothing of the kind.
     for args in [
         &["calls", "list", "--limit", "3"][..],
@@ -5106,6 +5131,8 @@ async fn a_listing_that_matches_nothing_says_so() {
             "--limit",
             "3",
         ],
+        &["export", "--page-size", "5"],
+        &["export", "--providers", "happyrobot,retell"],
     ] {
         let out = run(Some(&env), args).await;
         assert!(
