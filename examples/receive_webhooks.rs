@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use voiceport::webhooks::Receiver;
 use voiceport::{DialRequest, EventKind, ProviderKind, Registry};
-use voiceport_sandbox::{Sandbox, WebhookTarget};
+use voiceport_sandbox::Sandbox;
 
 /// The shared secret each vendor is configured to send (in production: `secret_env`).
 const SECRET: &str = "whsec-example-7d41";
@@ -71,14 +71,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Each vendor posts to its provider's path, signed with that provider's webhook table
     // (what you would configure in the vendor's dashboard), then one call is dialed each.
+    let receiver = format!("http://{addr}/webhooks/{{provider}}");
+    sandbox.point_webhooks_at(&receiver, registry.file())?;
     let mut waiting = BTreeSet::new();
-    for (name, kind) in vendors {
-        let config = registry.file().providers[name]
-            .webhook
-            .clone()
-            .unwrap_or_default();
-        let url = format!("http://{addr}/webhooks/{name}");
-        sandbox.set_webhook(kind, WebhookTarget::new(url, config))?;
+    for (name, _) in vendors {
         let provider = registry.connect(name)?;
         let dialed = provider.dial(&DialRequest::to(TO)).await?;
         waiting.insert((name.to_owned(), dialed.call_id));

@@ -2,7 +2,7 @@
 //! reaches them.
 use voiceport::webhooks::{Scheme, VendorWebhooks};
 use voiceport::{ProviderKind, Registry};
-use voiceport_sandbox::{Sandbox, WebhookTarget};
+use voiceport_sandbox::Sandbox;
 
 use crate::cli::SandboxArgs;
 use crate::interrupts::StopSignal;
@@ -185,14 +185,10 @@ pub(crate) fn point_webhooks(
     base: &str,
     tool_calls: bool,
 ) -> Result<(), Failure> {
-    for (name, config) in &registry.file().providers {
-        let Some(webhook) = config.webhook.clone() else {
-            continue;
-        };
-        let url = format!("{base}/webhooks/{name}");
-        let target = WebhookTarget::for_vendor(config.kind, url, webhook).tool_calls(tool_calls);
-        sandbox.set_webhook(config.kind, target)?;
-    }
+    let receiver = format!("{base}/webhooks/{{provider}}");
+    sandbox.point_webhooks_at_with(&receiver, registry.file(), |target| {
+        target.tool_calls(tool_calls)
+    })?;
     Ok(())
 }
 

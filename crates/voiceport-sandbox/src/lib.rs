@@ -234,7 +234,7 @@ use tokio::sync::oneshot;
 #[cfg(doc)]
 use voiceport_core::webhook::Verifier;
 use voiceport_core::webhook::WebhookConfig;
-use voiceport_core::{ProviderConfig, ProviderKind};
+use voiceport_core::{ProviderConfig, ProviderKind, ProvidersFile};
 
 pub use common::NOT_EMULATED_KEY;
 use common::api_key;
@@ -506,6 +506,21 @@ thread_local! {
 }
 
 /// Resolves and installs `kind`'s webhook target.
+/// `name` as one segment of a URL's path: every byte but the unreserved ones
+/// (`A-Z a-z 0-9 - . _ ~`) percent-encoded, as the receiver's router decodes it. (Provider
+/// names may hold spaces, `/` or `?`; a dependency for these few lines was not worth it.)
+fn path_segment(name: &str) -> String {
+    let mut segment = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            segment.push(char::from(byte));
+        } else {
+            segment.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    segment
+}
+
 fn set_target(
     state: &State,
     kind: ProviderKind,
@@ -769,6 +784,87 @@ impl Sandbox {
         target: WebhookTarget,
     ) -> voiceport_core::Result<()> {
         set_target(&self.state, kind, target)
+    }
+
+    /// Points the emulator of every provider in `providers` that has a `webhook` table at
+    /// one receiver: `url` with `{provider}` replaced by the provider's name
+    /// (percent-encoded), as the receiver serves it (`http://127.0.0.1:8787/webhooks/{provider}`,
+    /// the address `voiceport listen` prints). Each emulator signs as its provider's table
+    /// says, which is what the receiver built from the same file checks, and delivers as
+    /// its vendor does ([`WebhookTarget::for_vendor`]: its retries and timeout). The names
+    /// of the providers pointed, in order of name.
+    ///
+    /// Refused, with no emulator changed, when `url` has no `{provider}`, when two
+    /// providers of one vendor have a `webhook` table (the sandbox runs one emulator of
+    /// each vendor), or when a target cannot be used (as for [`set_webhook`](Self::set_webhook)).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use voiceport_core::{ProviderKind, ProvidersFile};
+    /// use voiceport_sandbox::Sandbox;
+    ///
+    /// let sandbox = Sandbox::builder().start().await?;
+    /// let mut toml = sandbox.provider_toml("support", ProviderKind::Retell);
+    /// toml.push_str("[providers.support.webhook]\nsecret = \"key_3f9c0a6d2b5e4817\"\n");
+    /// let file = ProvidersFile::from_toml_str(&toml)?;
+    /// // A receiver built from `file` serves this address.
+    /// let pointed = sandbox.point_webhooks_at("http://127.0.0.1:8787/webhooks/{provider}", &file)?;
+    /// assert_eq!(pointed, ["support"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn point_webhooks_at(
+        &self,
+        url: &str,
+        providers: &ProvidersFile,
+    ) -> voiceport_core::Result<Vec<String>> {
+        self.point_webhooks_at_with(url, providers, |target| target)
+    }
+
+    /// [`point_webhooks_at`](Self::point_webhooks_at), each target changed by `adjust`
+    /// first (`|target| target.tool_calls(true)`, or other retries).
+    pub fn point_webhooks_at_with(
+        &self,
+        url: &str,
+        providers: &ProvidersFile,
+        mut adjust: impl FnMut(WebhookTarget) -> WebhookTarget,
+    ) -> voiceport_core::Result<Vec<String>> {
+        const PLACEHOLDER: &str = "{provider}";
+        if !url.contains(PLACEHOLDER) {
+            return Err(voiceport_core::Error::config(
+                "webhooks.url",
+                "the receiver's URL names where each provider's name goes: `{provider}`, as in `http://127.0.0.1:8787/webhooks/{provider}`",
+            ));
+        }
+        // Every target is checked before any is set: nothing changes on a refusal.
+        let mut targets: Vec<(&String, ProviderKind, _)> = Vec::new();
+        for (name, config) in &providers.providers {
+            let Some(webhook) = config.webhook.clone() else {
+                continue;
+            };
+            let kind = config.kind;
+            if let Some((other, ..)) = targets.iter().find(|(_, other, _)| *other == kind) {
+                return Err(voiceport_core::Error::config(
+                    format!("providers.{name}.webhook"),
+                    format!(
+                        "the sandbox runs one {kind} emulator, and provider {other:?} has a webhook table too: point one of them, with `set_webhook`"
+                    ),
+                ));
+            }
+            let Some(vendor) = Vendor::of(kind) else {
+                return Err(voiceport_core::Error::config(
+                    format!("providers.{name}"),
+                    "the sandbox does not emulate this vendor",
+                ));
+            };
+            let at = url.replace(PLACEHOLDER, &path_segment(name));
+            let target = adjust(WebhookTarget::for_vendor(kind, at, webhook));
+            targets.push((name, kind, (vendor, target.resolve(kind)?)));
+        }
+        let pointed = targets.iter().map(|(name, ..)| (*name).clone()).collect();
+        for (_, _, (vendor, target)) in targets {
+            self.state.hooks.set(vendor, Some(target));
+        }
+        Ok(pointed)
     }
 
     /// No webhook deliveries for `kind`'s calls dialed from now on. A call already dialed

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use voiceport_core::ProviderKind::{self, HappyRobot, Retell, Rounded, Vapi, Voicebot};
-use voiceport_core::SecretString;
 use voiceport_core::webhook::{Scheme, Verifier, VerifyError, WebhookConfig};
+use voiceport_core::{ProvidersFile, SecretString};
 use voiceport_sandbox::{
     DeliveryAttempt, DeliveryFault, DeliveryFaultKind, Sandbox, Timing, WebhookTarget,
 };
@@ -1906,4 +1906,132 @@ async fn a_reset_puts_the_sandbox_back_as_it_started() {
     assert_eq!(all.len(), attempts.len(), "{events:?}");
     let posted = seen.received.lock().unwrap().len() - posted_before;
     assert_eq!(posted, attempts.len(), "{events:?}");
+}
+
+/// What a receiver serving `/webhooks/{provider}` saw: each delivery's provider name (as
+/// its router decodes it) and headers.
+type ByName = Arc<Mutex<Vec<(String, HeaderMap)>>>;
+
+async fn receiver_by_name() -> (String, ByName) {
+    let seen = ByName::default();
+    let record = |State(seen): State<ByName>,
+                  axum::extract::Path(name): axum::extract::Path<String>,
+                  headers: HeaderMap| async move {
+        seen.lock().unwrap().push((name, headers));
+        StatusCode::NO_CONTENT
+    };
+    let app = axum::Router::new()
+        .route("/webhooks/{provider}", axum::routing::post(record))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/webhooks/{{provider}}"), seen)
+}
+
+/// `tables` (name, kind, whether it has a webhook table) as a providers file on `sandbox`.
+fn providers_file(sandbox: &Sandbox, tables: &[(&str, ProviderKind, bool)]) -> ProvidersFile {
+    let mut toml = String::new();
+    for (name, kind, webhook) in tables {
+        toml.push_str(&sandbox.provider_toml(name, *kind));
+        if *webhook {
+            toml.push_str(&format!(
+                "[providers.{name:?}.webhook]\nsecret = {SECRET:?}\n"
+            ));
+        }
+    }
+    ProvidersFile::from_toml_str(&toml).unwrap()
+}
+
+/// `point_webhooks_at` points the emulator of each provider with a webhook table at the
+/// receiver's path for its name (percent-encoded, decoded back by the receiver's router),
+/// signed as its table says; a provider without one posts nothing.
+#[tokio::test]
+async fn every_provider_with_a_webhook_table_is_pointed_at_its_receiver_path() {
+    let (url, seen) = receiver_by_name().await;
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap();
+    let file = providers_file(
+        &sandbox,
+        &[
+            ("sales team", HappyRobot, true),
+            ("support", Retell, true),
+            ("outbound", Rounded, false),
+        ],
+    );
+    let pointed = sandbox.point_webhooks_at(&url, &file).unwrap();
+    assert_eq!(pointed, ["sales team", "support"]);
+    for kind in [HappyRobot, Retell, Rounded] {
+        let id = dial(&sandbox, kind, "+14155550199").await;
+        let attempts = settled(&sandbox, kind, &id).await;
+        if kind == Rounded {
+            assert!(attempts.is_empty(), "{attempts:?}");
+            continue;
+        }
+        assert!(!attempts.is_empty());
+        for attempt in &attempts {
+            assert_eq!(attempt.status_code, Some(204), "{attempt:?}");
+        }
+        let path = match kind {
+            HappyRobot => "/webhooks/sales%20team",
+            _ => "/webhooks/support",
+        };
+        assert!(attempts[0].url.ends_with(path), "{}", attempts[0].url);
+    }
+    let seen = seen.lock().unwrap();
+    // HappyRobot sends the secret in its default header; Retell signs with it.
+    let (mut sales, mut support) = (0, 0);
+    for (name, headers) in seen.iter() {
+        match name.as_str() {
+            "sales team" => {
+                assert_eq!(headers["x-webhook-secret"], SECRET);
+                sales += 1;
+            }
+            "support" => {
+                assert!(headers.contains_key("x-retell-signature"), "{headers:?}");
+                support += 1;
+            }
+            other => panic!("a delivery for {other:?}"),
+        }
+    }
+    assert!(sales >= 2 && support >= 2, "{sales}, {support}");
+}
+
+/// Refused whole, no emulator changed: a URL without `{provider}`, or two providers of
+/// one vendor with webhook tables (the sandbox runs one emulator of each).
+#[tokio::test]
+async fn pointing_webhooks_is_refused_whole() {
+    let (url, seen) = receiver_by_name().await;
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap();
+    let one = providers_file(&sandbox, &[("sales", HappyRobot, true)]);
+    let base = url.trim_end_matches("/webhooks/{provider}");
+    let error = sandbox.point_webhooks_at(base, &one).unwrap_err();
+    assert!(error.to_string().contains("`{provider}`"), "{error}");
+    let two = providers_file(
+        &sandbox,
+        &[
+            ("sales", HappyRobot, true),
+            ("support", Retell, true),
+            ("support-eu", Retell, true),
+        ],
+    );
+    let error = sandbox.point_webhooks_at(&url, &two).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("providers.support-eu.webhook") && message.contains("\"support\""),
+        "{message}"
+    );
+    // HappyRobot, first by name and pointable, was not pointed either.
+    let id = dial(&sandbox, HappyRobot, "+14155550199").await;
+    assert!(settled(&sandbox, HappyRobot, &id).await.is_empty());
+    assert!(seen.lock().unwrap().is_empty());
 }
