@@ -11,7 +11,7 @@
 //! | errors | FastAPI's (`{detail}`), validation 422 (inferred) | NestJS's (`{message, error, statusCode}`), validation 400 |
 //! | the call | the fields of its documented call, every one present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top; none of Vapi's `endedMessage`, `schedulePlan`, `costBreakdown`, `costs`, `destination`, but Vapi's `name`, `campaignId` and `cost` (undocumented for Voicebot Studio: inferred, see [`NOT_IN_VOICEBOT_CALL`]) | Vapi's fields, unset ones absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
 //! | live control | none | `monitor.controlUrl` on every live call (of an assistant with live control: all but the third), which ends it on `POST {"type": "end-call"}` |
-//! | a dial | a `customer.number` (or `sipUri`) and an `assistantId` (or an inline `assistant`, a squad or a workflow) | and, for a number, a `phoneNumberId` (or `phoneNumber`) to call from |
+//! | a dial | a `customer.number` (or `sipUri`) and an `assistantId` (or an inline `assistant`, a squad or a workflow) | and, for a number, a `phoneNumberId` (or `phoneNumber`) to call from (inferred: Vapi's schema requires no field of a dial) |
 //! | phone numbers | none (undocumented) | `GET /phone-number/{id}`: the account's two numbers, Twilio numbers; the calls name theirs by id only, as Vapi's do, and a call dialed from a transient number (`phoneNumber`, its `twilioPhoneNumber`) shows it as given, without its auth token |
 //!
 //! In both, a placed call (not one still scheduled) says how it is carried: `transport`
@@ -36,9 +36,10 @@
 //! served without a key (in
 //! production the URL is on another host and its path is the secret; Vapi's own example
 //! sends no key). `end-call` ends the call (`endedReason` `manually-canceled`, inferred:
-//! Vapi does not say which reason a control end gets); the other documented control
-//! messages (`say`, `add-message`, `transfer`, `control`) are accepted and change nothing
-//! (the sandbox has no audio). The answer, undocumented, is 200 with an empty body; a call
+//! Vapi does not say which reason a control end gets); the other control messages of
+//! Vapi's [Live Call Control](https://docs.vapi.ai/calls/call-features) page (`say`,
+//! `add-message`, `control`, `transfer`; not its newer handoff) are accepted and change
+//! nothing (the sandbox has no audio). The answer, undocumented, is 200 with an empty body; a call
 //! that is not live (scheduled, over, gone) answers 404 (inferred: Vapi does not say).
 //! `monitor.listenUrl` is shown but not served.
 

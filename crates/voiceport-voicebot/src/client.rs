@@ -253,8 +253,9 @@ impl Adapter for Vapi {
 
     async fn list_calls(&self, query: &CallQuery, _: Guarded) -> Result<CallPage> {
         // Documented for both: a bare array. The parameters are Vapi's documented ones;
-        // Voicebot Studio documents none and may ignore them, and Vapi filters by time and
-        // assistant only, so `decode_page` applies every filter client-side as well.
+        // Voicebot Studio documents none and may ignore them, and of the unified filters
+        // Vapi's list takes only the time window and the assistant, so `decode_page`
+        // applies every filter client-side as well.
         let params = list_params(self.flavor, query)?;
         let op = Operation::ListCalls;
         let request = Request::get(op, [self.flavor.calls()]).query_pairs(params);

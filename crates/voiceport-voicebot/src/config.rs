@@ -44,8 +44,10 @@ pub enum Flavor {
     Vapi,
 }
 
-/// What both vendors support. Every filter is applied client-side as well: Vapi filters
-/// by time and assistant only, and Voicebot Studio documents no list parameter at all.
+/// What both vendors support. Every filter is applied client-side as well: of the
+/// unified filters, Vapi's list takes only the time window and the assistant (it also
+/// filters by `id`, `phoneNumberId` and `updatedAt`, which no unified filter names), and
+/// Voicebot Studio documents no list parameter at all.
 const FAMILY: Capabilities = Capabilities {
     get_call: true,
     list_calls: true,

@@ -1443,6 +1443,19 @@ mod tests {
             flat.arguments.as_deref(),
             Some(r#"{"emailAddress":"john@example.com"}"#)
         );
+        // And of its custom-tools page: `name` and `arguments`.
+        let event = kind_of(json!({"type": "tool-calls", "toolCallList": [
+            {"id": "toolu_01", "name": "get_weather", "arguments": {"location": "San Francisco"}}
+        ]}));
+        let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
+            panic!("{event:?}")
+        };
+        let flat = &utterance.tool_calls[0];
+        assert_eq!(flat.name.as_deref(), Some("get_weather"));
+        assert_eq!(
+            flat.arguments.as_deref(),
+            Some(r#"{"location":"San Francisco"}"#)
+        );
         // The older function call.
         let event = kind_of(json!({"type": "function-call",
             "functionCall": {"name": "lookup", "parameters": {"order": "442056"}}}));

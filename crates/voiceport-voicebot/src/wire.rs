@@ -55,8 +55,9 @@ voiceport_core::open_enum! {
 }
 
 voiceport_core::open_enum! {
-    /// `messages[].role`. The assistant speaks as `bot` in Vapi's own messages, as
-    /// `assistant` in OpenAI-formatted ones (`messagesOpenAIFormatted`, and `messages` from
+    /// `messages[].role`. The assistant speaks as `bot` in Vapi's own messages (as
+    /// third-party code and payloads show them; Vapi's examples write `assistant`, and its
+    /// schema types the role as a plain string), as `assistant` in OpenAI-formatted ones (`messagesOpenAIFormatted`, and `messages` from
     /// some senders), which also use `tool` and `function` for results.
     pub(crate) enum Role {
         System => "system",
@@ -129,7 +130,8 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) phone_number_id: Option<Text<'a>>,
     /// The whole transcript as text (`AI: …\nUser: …`); this and the next three are
-    /// flattened from `artifact`/`analysis` by VS, and sent beside them in Vapi reports.
+    /// flattened from `artifact`/`analysis` by VS, and read beside them in Vapi reports
+    /// by third-party code (inferred: Vapi's schema of the report does not list them).
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
     #[serde(borrow)]
@@ -241,10 +243,12 @@ pub(crate) struct ToolCall<'a> {
     pub(crate) id: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) function: Option<ToolFunction<'a>>,
-    /// The flat shape of Vapi's server-events page (`{id, name, parameters}`), where
-    /// there is no `function`.
+    /// The flat shapes of Vapi's pages, where there is no `function`: `{id, name,
+    /// parameters}` (server events) and `{id, name, arguments}` (custom tools).
     #[serde(borrow)]
     pub(crate) name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) arguments: Option<AnyJson<'a>>,
     #[serde(borrow)]
     pub(crate) parameters: Option<AnyJson<'a>>,
 }

@@ -476,12 +476,12 @@ pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
 }
 
 /// One tool invocation; arguments as JSON text whether sent as text or as an object,
-/// from `function` (the schema's shape) or, without one, from `name` and `parameters`
-/// (the flat shape of Vapi's server-events page).
+/// from `function` (the schema's shape) or, without one, from `name` and `arguments`
+/// (the flat shape of Vapi's custom-tools page) or `parameters` (its server-events page).
 pub(crate) fn tool_call(call: wire::ToolCall<'_>) -> ToolCall {
     let (name, arguments) = match call.function {
         Some(function) => (function.name, function.arguments),
-        None => (call.name, call.parameters),
+        None => (call.name, call.arguments.or(call.parameters)),
     };
     let (name, arguments) = (owned(name), arguments.and_then(AnyJson::into_text));
     ToolCall::new(owned(call.id), name, arguments)

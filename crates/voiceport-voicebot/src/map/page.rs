@@ -107,8 +107,9 @@ impl Window {
 /// order. A full page that does not take the window's end back (the vendor ignored
 /// `createdAtLt`) is an [`Error::cursor_cycle`].
 ///
-/// Every filter of `query` is applied here, client-side: Vapi filters by time and
-/// assistant only, and Voicebot Studio may ignore even those (it documents no parameter).
+/// Every filter of `query` is applied here, client-side: of the unified filters, Vapi's
+/// list takes only the time window and the assistant, and Voicebot Studio may ignore even
+/// those (it documents no parameter).
 /// The page's `vendor_ids` are those of every call the vendor sent, kept or not.
 ///
 /// The assistant's number of a call that names it by id only is taken from `numbers`, before

@@ -71,7 +71,8 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
             (St::Completed, Cat::TransferFailed)
         }
         // Nobody picked up: the customer, or (SIP 408/480) the far end (inferred: Vapi
-        // files these among the provider's faults, with SIP 486, a busy line).
+        // files these among the provider's faults). SIP 486 and 600 say a busy line; no
+        // value of Vapi's list names them today, but a carrier's code may come through.
         (_, "customer-did-not-answer") => (St::NoAnswer, Cat::NoAnswer),
         (_, r) if sip_code(r, &["408", "480"]) => (St::NoAnswer, Cat::NoAnswer),
         (_, "sip-inbound-caller-hungup-before-call-connect") => (St::NoAnswer, Cat::NoAnswer),
@@ -107,7 +108,8 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
         {
             (St::Failed, Cat::Error)
         }
-        // Older plain values (2024 SDKs) for a failure on Vapi's side: a few by name, the
+        // Older plain values for a failure on Vapi's side (inferred: not in today's list;
+        // third-party code written against older releases reads them): a few by name, the
         // `vapifault-…` family (before faults moved under a phase) and the pipeline's
         // missing model.
         (
@@ -122,7 +124,7 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
             (St::Failed, Cat::Error)
         }
         // The line dropped under the call (Vapi's worker or the carrier's socket went away;
-        // `server-shutdown` and `twilio-closed-websocket` are their 2024 names).
+        // `server-shutdown` and `twilio-closed-websocket` are older names, inferred as above).
         (
             _,
             "worker-shutdown"
