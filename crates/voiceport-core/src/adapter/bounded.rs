@@ -27,6 +27,22 @@ thread_local! {
     static ENTRY_BUDGET: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
+#[cfg(feature = "testing")]
+thread_local! {
+    /// The budgets set on this thread since they were last taken ([`take_budgets_set`]):
+    /// how many, and the longest input one was set for.
+    static BUDGETS_SET: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// How many budgets were set on this thread since the last call, and the longest input
+/// one was set for (nested ones are no new budgets), and forgets them:
+/// [`DecoderCheck`](crate::testing::DecoderCheck) asks whether a decode ran within one
+/// budget of its whole body, as a codec's must, rather than in none or in one per part.
+#[cfg(feature = "testing")]
+pub(crate) fn take_budgets_set() -> (usize, usize) {
+    BUDGETS_SET.with(|set| set.replace((0, 0)))
+}
+
 /// Runs `decode` with a budget for the entries its lists read ([`bounded_list`],
 /// [`bounded_items`], [`take_entry`]): [`ENTRY_BYTES_PER_BODY_BYTE`] times `input_len`,
 /// the length of the JSON text decoded (at least 4 MiB). A list entry past it is an error
@@ -80,6 +96,11 @@ pub fn within_entry_budget<R>(input_len: usize, decode: impl FnOnce() -> R) -> R
     }
     let bytes = (input_len.saturating_mul(ENTRY_BYTES_PER_BODY_BYTE)).max(ENTRY_BUDGET_FLOOR);
     ENTRY_BUDGET.with(|budget| budget.set(Some(bytes)));
+    #[cfg(feature = "testing")]
+    BUDGETS_SET.with(|set| {
+        let (count, widest) = set.get();
+        set.set((count + 1, widest.max(input_len)));
+    });
     let _end = End;
     decode()
 }

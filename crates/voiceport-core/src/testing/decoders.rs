@@ -36,6 +36,8 @@ impl<F: Fn(DecoderCheck, &[u8], &str)> Decoders<F> {
 
     /// Feeds one body to every decoder.
     pub fn feed(&self, body: &[u8], what: &str) {
+        // What budgets the test set before is not this body's decode.
+        crate::adapter::bounded::take_budgets_set();
         (self.feed)(self.check, body, what);
     }
 
@@ -61,7 +63,10 @@ impl<F: Fn(DecoderCheck, &[u8], &str)> Decoders<F> {
     /// decoder must refuse.
     pub fn each_truncation(&self, fixtures: &[Fixture]) {
         let refusing = self.check.refusing();
-        corpus::each_truncation(fixtures, |body, what| (self.feed)(refusing, body, what));
+        corpus::each_truncation(fixtures, |body, what| {
+            crate::adapter::bounded::take_budgets_set();
+            (self.feed)(refusing, body, what);
+        });
     }
 }
 

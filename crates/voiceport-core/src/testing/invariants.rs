@@ -53,15 +53,21 @@ impl DecoderCheck {
         }
     }
 
-    /// Checks a decoded call.
+    /// Checks a decoded call, which must have been decoded within one entry budget of its
+    /// whole body (core's `decode_call_body` sets one), just before this check.
     pub fn call(&self, body: &[u8], result: Result<Call>, what: &str) -> Option<Call> {
+        assert_whole_body_budgeted(body, "call", what);
         let call = self.value(body, result, what)?;
         self.check_call(&call, what);
         Some(call)
     }
 
     /// Checks a decoded page; every call in it must pass `local_filters` (the part of the
-    /// query the adapter applies client-side).
+    /// query the adapter applies client-side). The page must have been decoded within one
+    /// entry budget of its whole body ([`within_entry_budget`]), as a codec's
+    /// `decode_page_each` runs, just before this check.
+    ///
+    /// [`within_entry_budget`]: crate::adapter::within_entry_budget
     pub fn page(
         &self,
         body: &[u8],
@@ -69,6 +75,7 @@ impl DecoderCheck {
         local_filters: &CallQuery,
         what: &str,
     ) -> Option<CallPage> {
+        assert_whole_body_budgeted(body, "page", what);
         let page = self.value(body, result, what)?;
         for call in &page.calls {
             self.check_call(call, what);
@@ -81,8 +88,10 @@ impl DecoderCheck {
         Some(page)
     }
 
-    /// Checks a parsed webhook event.
+    /// Checks a parsed webhook event, which must have been decoded within one entry budget
+    /// of its whole body, as a codec's `decode_webhook` runs, just before this check.
     pub fn event(&self, body: &[u8], result: Result<CallEvent>, what: &str) -> Option<CallEvent> {
+        assert_whole_body_budgeted(body, "webhook", what);
         let event = self.value(body, result, what)?;
         if let Some(call) = event.call() {
             self.check_call(call, what);
@@ -99,6 +108,8 @@ impl DecoderCheck {
 
     /// Checks any other decoder's result: an error must be this vendor's decode error.
     pub fn value<T>(&self, body: &[u8], result: Result<T>, what: &str) -> Option<T> {
+        // Its decode's budgets are not the next check's.
+        crate::adapter::bounded::take_budgets_set();
         match result {
             Ok(_) if self.refusing => panic!(
                 "{what}: accepted a body it must refuse: {}",
@@ -156,6 +167,22 @@ impl DecoderCheck {
     }
 }
 
+/// Asserts that the decode just run (of a `what`, a page, a webhook or a call) ran within
+/// one entry budget of the whole `body`: not in none, and not in one per part (core's
+/// `decode_raw` budgets what it decodes when no budget is set, so that a page decoded
+/// envelope first, then item by item, would give each item a budget of its own, and a
+/// body of many items could take many times its size). A byte-order mark left out of what
+/// is decoded is allowed for.
+fn assert_whole_body_budgeted(body: &[u8], what: &str, case: &str) {
+    const BOM: usize = 3;
+    let (count, widest) = crate::adapter::bounded::take_budgets_set();
+    assert!(
+        count == 1 && widest + BOM >= body.len(),
+        "{case}: the {what} was not decoded within one entry budget of its whole body ({count} budgets set, the widest for {widest} of {} bytes): run the codec's decode in `adapter::within_entry_budget(body.len(), …)`",
+        body.len()
+    );
+}
+
 /// A message users read says what was expected in the vendor's terms (`a call object`),
 /// never with the name serde's derive gives a Rust type (`expected struct Customer`).
 fn assert_no_rust_type(message: &str, what: &str) {
@@ -182,6 +209,7 @@ mod tests {
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     use super::*;
+    use crate::adapter::within_entry_budget;
     use crate::http::decode_json;
     use crate::{CallId, Operation};
 
@@ -195,10 +223,19 @@ mod tests {
         decode_json::<u32>(ProviderKind::Rounded, Operation::GetCall, body).unwrap_err()
     }
 
+    /// `result`, made as a codec's decode of `body` runs: within one budget of it.
+    fn decoded<T>(body: &[u8], result: impl FnOnce() -> T) -> T {
+        within_entry_budget(body.len(), result)
+    }
+
     #[test]
     fn accepts_this_vendors_calls_and_decode_errors() {
         let call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
-        assert!(CHECK.call(b"{}", Ok(call), "ok").is_some());
+        assert!(
+            CHECK
+                .call(b"{}", decoded(b"{}", || Ok(call)), "ok")
+                .is_some()
+        );
         assert!(CHECK.call(b"x", Err(decode_error(b"x")), "err").is_none());
         CHECK
             .refusing()
@@ -209,11 +246,12 @@ mod tests {
     fn rejects_what_a_decoder_must_not_return() {
         let other_vendor = Call::new(CallId::new("c1"), ProviderKind::Voicebot);
         assert!(fails(|| {
-            CHECK.call(b"{}", Ok(other_vendor), "other vendor");
+            CHECK.call(b"{}", decoded(b"{}", || Ok(other_vendor)), "other vendor");
         }));
         let payloadless = Call::new(CallId::new("c1"), ProviderKind::Rounded);
         assert!(fails(|| {
-            DecoderCheck::new(ProviderKind::Rounded).call(b"{}", Ok(payloadless), "no payload");
+            let result = decoded(b"{}", || Ok(payloadless));
+            DecoderCheck::new(ProviderKind::Rounded).call(b"{}", result, "no payload");
         }));
         let refusal = Error::invalid_input(ProviderKind::Rounded, Operation::GetCall, "no");
         assert!(fails(|| {
@@ -233,7 +271,66 @@ mod tests {
             vendor_ids: None,
         };
         assert!(fails(|| {
-            CHECK.page(b"[]", Ok(page), &filtered, "filtered out");
+            CHECK.page(
+                b"[]",
+                decoded(b"[]", || Ok(page)),
+                &filtered,
+                "filtered out",
+            );
+        }));
+    }
+
+    /// A page, a webhook or a call decoded outside a budget, or in a budget per part, is
+    /// refused: a body of many parts could take many times its size.
+    #[test]
+    fn a_decode_outside_one_budget_of_the_whole_body_is_refused() {
+        let body = br#"{"calls": [{"id": "c1"}, {"id": "c2"}]}"#;
+        let page = || {
+            Ok(CallPage {
+                calls: Vec::new(),
+                next: None,
+                total: None,
+                vendor_ids: None,
+            })
+        };
+        let any = CallQuery::default();
+        assert!(
+            CHECK
+                .page(body, decoded(body, page), &any, "whole")
+                .is_some()
+        );
+        // Within a budget of the whole body, parts' budgets are no new ones.
+        let nested = decoded(body, || {
+            within_entry_budget(10, || ());
+            page()
+        });
+        assert!(CHECK.page(body, nested, &any, "nested").is_some());
+        assert!(fails(|| {
+            CHECK.page(body, page(), &any, "none");
+        }));
+        assert!(fails(|| {
+            let parts = (
+                within_entry_budget(10, || ()),
+                within_entry_budget(12, page),
+            )
+                .1;
+            CHECK.page(body, parts, &any, "per part");
+        }));
+        assert!(fails(|| {
+            CHECK.page(body, within_entry_budget(10, page), &any, "a part only");
+        }));
+        // A budget another decode set before (its result checked as a value) is not this
+        // one's.
+        CHECK.value(body, decoded(body, || Ok(())), "before");
+        let unbudgeted = Error::decode(
+            ProviderKind::Rounded,
+            Operation::ParseWebhook,
+            "event",
+            "no event",
+            body,
+        );
+        assert!(fails(|| {
+            CHECK.event(body, Err(unbudgeted), "webhook after it");
         }));
     }
 
