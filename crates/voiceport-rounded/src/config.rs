@@ -34,8 +34,9 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     filter_statuses: true,
     filter_search: true,
     client_side_filtering: true,
-    // No sort parameter. Newest first, *inferred*: the cursor is the start time of the
-    // last call seen, and the docs do not say which way the list runs. Declared so that a
+    // No sort parameter. Newest first, *inferred*: the cursor is "the datetime of the
+    // last record seen" (which of its times is not documented), and the docs do not say
+    // which way the list runs. Declared so that a
     // merged walk may rely on it and `voiceport check` tests it on a real account.
     listing_order: Some(SortOrder::Descending),
     server_paging: true,

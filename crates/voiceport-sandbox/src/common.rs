@@ -270,8 +270,8 @@ pub(crate) enum FieldsIn {
 /// An error in the vendor's own shape, its field problems in the body. HappyRobot
 /// documents none: `{message}` (inferred); Voicebot Studio looks like FastAPI: `{detail}`;
 /// Rounded wraps it in its envelope; Vapi answers as NestJS does (`{message, error,
-/// statusCode}`, `message` a list of the field problems when there are some: seen on live
-/// 400s, not in its spec); Retell documents `{status: "error", message}` for every error.
+/// statusCode}`, `message` a list of the field problems when there are some: inferred,
+/// NestJS's validation answer, not in Vapi's spec); Retell documents `{status: "error", message}` for every error.
 pub(crate) fn error(
     vendor: Vendor,
     status: StatusCode,

@@ -262,6 +262,7 @@ async fn list(
                 .map_err(|_| bad_request(&ctx, &format!("{key} must be a number"))),
         }
     };
+    // The default page size is the sandbox's guess (inferred): HappyRobot documents none.
     let (limit, skip) = match (number("limit", 100), number("skip", 0)) {
         (Ok(limit), Ok(skip)) => (limit, skip),
         (Err(response), _) | (_, Err(response)) => return response,
@@ -436,6 +437,8 @@ async fn tags(State(ctx): State<Ctx>) -> Response {
     json_response(StatusCode::OK, json!(tags))
 }
 
+/// `POST /calls/export` starts an export HappyRobot emails: the answer's text is the
+/// sandbox's (inferred), as HappyRobot documents no body for it.
 async fn export(State(ctx): State<Ctx>) -> Response {
     let _ = ctx;
     json_response(
@@ -475,6 +478,8 @@ async fn cancel(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     })
 }
 
+/// `DELETE /calls/{id}`: the answer's `{message}` is the sandbox's (inferred), as
+/// HappyRobot documents no body for it.
 async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     match ctx.calls_mut().get_mut(&id) {
         Some(call) => {

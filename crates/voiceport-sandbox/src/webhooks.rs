@@ -9,13 +9,15 @@
 //! it waits. Nothing of this runs on the request path: a dial answers as soon as the call
 //! exists.
 //!
-//! What each vendor posts (Vapi's, Retell's and HappyRobot's shapes are documented;
-//! Voicebot Studio's are inferred as Vapi's, which it relays, and Rounded's are inferred
-//! altogether: it documents none; see each vendor module):
+//! What each vendor posts (Vapi's, Retell's and HappyRobot's shapes are documented, but
+//! for HappyRobot's hook the call inside, rendered as `GET /calls/{id}` shows it today,
+//! where HappyRobot's only example embeds an older call shape: inferred; Voicebot Studio's
+//! are inferred as Vapi's, which it relays, and Rounded's are inferred altogether: it
+//! documents none; see each vendor module):
 //!
 //! | vendor | ringing | in progress | ended |
 //! | --- | --- | --- | --- |
-//! | Vapi, Voicebot Studio | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended` (+ `endedReason`), then `end-of-call-report`; a transferred call's `status-update` `forwarding` (+ `destination`) first |
+//! | Vapi, Voicebot Studio (*inferred* for it: its example sets `serverMessages` to the report alone) | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended` (+ `endedReason`), then `end-of-call-report`; a transferred call's `status-update` `forwarding` (+ `destination`) first |
 //! | HappyRobot | — | `start` (use-case hook) | `end` (use-case hook, with the conversation) |
 //! | Rounded | `event_call_status_updated` | `event_call_status_updated` | `event_call_status_updated`, then `event_phone_call_ended` (answered) or `event_phone_call_did_not_connect` |
 //! | Retell | — | `call_started` | `call_ended`, then `call_analyzed` (answered) |

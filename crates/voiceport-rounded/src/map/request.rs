@@ -80,8 +80,8 @@ fn inclusive_since(since: DateTime<Utc>) -> String {
     iso(millisecond_before(since))
 }
 
-/// RFC 3339 with only the fraction a time has (`…00Z`, `…00.500Z`), the form the list
-/// endpoint was seen to take (core's `format_time` always writes milliseconds), for a time
+/// RFC 3339 with only the fraction a time has (`…00Z`, `…00.500Z`), the form of the docs'
+/// examples (`2023-06-15T14:30:00Z`; core's `format_time` always writes milliseconds), for a time
 /// on a whole millisecond: more digits (`Utc::now()` has nine) are not sent to a backend
 /// that may take no more than six.
 fn iso(at: DateTime<Utc>) -> String {
