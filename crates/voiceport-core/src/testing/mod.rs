@@ -15,6 +15,7 @@
 //! and where in its vendor's shapes an arbitrary value should be planted:
 //!
 //! ```
+//! use voiceport_core::adapter::within_entry_budget;
 //! use voiceport_core::http::decode_json;
 //! use voiceport_core::testing::{DecoderCheck, Decoders};
 //! use voiceport_core::{Call, CallId, Operation, ProviderKind, Result};
@@ -25,9 +26,13 @@
 //! #[serde(expecting = "a call object")]
 //! struct Wire { id: String }
 //!
+//! // As a codec's decoders do, it runs within one entry budget of the whole body (the
+//! // check refuses a decode in none, or in one per part).
 //! fn decode_call(body: &[u8]) -> Result<Call> {
-//!     let wire: Wire = decode_json(ProviderKind::Rounded, Operation::GetCall, body)?;
-//!     Ok(Call::new(CallId::new(wire.id), ProviderKind::Rounded))
+//!     within_entry_budget(body.len(), || {
+//!         let wire: Wire = decode_json(ProviderKind::Rounded, Operation::GetCall, body)?;
+//!         Ok(Call::new(CallId::new(wire.id), ProviderKind::Rounded))
+//!     })
 //! }
 //!
 //! // Every decoder gets the body; `check` accepts a call of this vendor or a decode error
