@@ -505,7 +505,6 @@ thread_local! {
     static OWN_SANDBOX: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// Resolves and installs `kind`'s webhook target.
 /// `name` as one segment of a URL's path: every byte but the unreserved ones
 /// (`A-Z a-z 0-9 - . _ ~`) percent-encoded, as the receiver's router decodes it. (Provider
 /// names may hold spaces, `/` or `?`; a dependency for these few lines was not worth it.)
@@ -521,6 +520,7 @@ fn path_segment(name: &str) -> String {
     segment
 }
 
+/// Resolves and installs `kind`'s webhook target.
 fn set_target(
     state: &State,
     kind: ProviderKind,
@@ -836,13 +836,13 @@ impl Sandbox {
             ));
         }
         // Every target is checked before any is set: nothing changes on a refusal.
-        let mut targets: Vec<(&String, ProviderKind, _)> = Vec::new();
+        let mut targets: Vec<(&String, ProviderKind, Vendor, _)> = Vec::new();
         for (name, config) in &providers.providers {
             let Some(webhook) = config.webhook.clone() else {
                 continue;
             };
             let kind = config.kind;
-            if let Some((other, ..)) = targets.iter().find(|(_, other, _)| *other == kind) {
+            if let Some((other, ..)) = targets.iter().find(|(_, other, ..)| *other == kind) {
                 return Err(voiceport_core::Error::config(
                     format!("providers.{name}.webhook"),
                     format!(
@@ -858,10 +858,13 @@ impl Sandbox {
             };
             let at = url.replace(PLACEHOLDER, &path_segment(name));
             let target = adjust(WebhookTarget::for_vendor(kind, at, webhook));
-            targets.push((name, kind, (vendor, target.resolve(kind)?)));
+            targets.push((name, kind, vendor, target.resolve(kind)?));
         }
-        let pointed = targets.iter().map(|(name, ..)| (*name).clone()).collect();
-        for (_, _, (vendor, target)) in targets {
+        let pointed = targets
+            .iter()
+            .map(|(name, ..)| String::clone(name))
+            .collect();
+        for (_, _, vendor, target) in targets {
             self.state.hooks.set(vendor, Some(target));
         }
         Ok(pointed)
