@@ -1,9 +1,15 @@
 //! Receiving webhooks: verified, normalized, delivered once.
 //!
 //! The framework-free parts come from `voiceport-core`: [`verify`] / [`Verifier`] (is this
-//! delivery from the vendor?), [`Deduplicator`] / [`EventKey`] (have we seen it?), and
-//! [`codec`](crate::codec) turns the body into a [`CallEvent`](crate::CallEvent). With the
-//! `axum` feature, [`Receiver`] puts them behind one router that serves
+//! delivery from the vendor?), [`Deduplicator`] / [`EventKey`] (have we seen it?),
+//! [`codec`](crate::codec) turns the body into a [`CallEvent`](crate::CallEvent),
+//! [`CallState`] keeps a call's latest state, and [`tool_call_answer`] builds the answer to
+//! a Vapi tool call (docs/webhooks.md, "Another web framework", puts them together). The
+//! rest needs the `axum` feature: `Receiver`, `ReceiverBuilder`, `Delivery`,
+//! `HandlerError`, `HandlerResult`, `RunningHandlers`, the re-exported `axum` and the
+//! receiver's `DEFAULT_BODY_LIMIT`, `DEFAULT_BODY_TIMEOUT`, `DEFAULT_HANDLED_BODY_BUDGET`,
+//! `DEFAULT_PATH`, `DEFAULT_REPLY_TIMEOUT` and `DEFAULT_UNVERIFIED_BODY_BUDGET`. With it,
+//! [`Receiver`] puts them behind one router that serves
 //! `POST /webhooks/{provider}` for every provider of a [`Registry`](crate::Registry) that
 //! has a `[providers.NAME.webhook]` table:
 //!
@@ -86,9 +92,8 @@ pub use delivery::{Delivery, HandlerError, HandlerResult};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLED_BODY_BUDGET, DEFAULT_KEEP_FOR,
-    DEFAULT_PATH, DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Receiver,
-    ReceiverBuilder, WINDOW_CEILING,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLED_BODY_BUDGET, DEFAULT_PATH,
+    DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, Receiver, ReceiverBuilder,
 };
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]

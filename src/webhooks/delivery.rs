@@ -122,28 +122,13 @@ impl Delivery {
     /// ```
     pub fn reply_to_tool_calls(
         &self,
-        mut answer: impl FnMut(&ToolCall) -> std::result::Result<String, String>,
+        answer: impl FnMut(&ToolCall) -> std::result::Result<String, String>,
     ) -> bool {
-        let vapi_family = matches!(self.provider, ProviderKind::Vapi | ProviderKind::Voicebot);
-        if !(vapi_family && self.event.expects_reply && self.event.vendor_event == "tool-calls") {
-            return false;
+        // The body is built as an application without the receiver builds it.
+        match voiceport_core::webhook::tool_call_answer(self.provider, &self.event, answer) {
+            Some(body) => self.reply(body),
+            None => false,
         }
-        let results: Vec<serde_json::Value> = (self.event.tool_calls().iter())
-            .filter_map(|call| {
-                let id = call.id.as_deref()?;
-                let mut result = serde_json::Map::new();
-                result.insert("toolCallId".into(), id.into());
-                if let Some(name) = &call.name {
-                    result.insert("name".into(), name.as_str().into());
-                }
-                match answer(call) {
-                    Ok(text) => result.insert("result".into(), text.into()),
-                    Err(text) => result.insert("error".into(), text.into()),
-                };
-                Some(serde_json::Value::Object(result))
-            })
-            .collect();
-        !results.is_empty() && self.reply(serde_json::json!({ "results": results }))
     }
 
     /// When the vendor stops waiting for the [reply](Self::reply), for a delivery that

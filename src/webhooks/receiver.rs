@@ -10,7 +10,8 @@ use axum::routing::post;
 use tokio::sync::{Semaphore, mpsc};
 use voiceport_core::Result;
 use voiceport_core::webhook::{
-    DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, SHORT_SECRET_BELOW, Scheme, Verifier, WebhookConfig,
+    DEFAULT_IN_FLIGHT_LIMIT, DEFAULT_KEEP_FOR, DEFAULT_WINDOW, Deduplicator, SHORT_SECRET_BELOW,
+    Scheme, Verifier, WINDOW_CEILING, WebhookConfig,
 };
 
 use super::delivery::{Delivery, Handler, HandlerError, HandlerResult};
@@ -88,21 +89,6 @@ pub const DEFAULT_UNVERIFIED_BODY_BUDGET: usize = 64 * 1024 * 1024;
 /// hold any number of them; a delivery that would go over the budget is answered 503 with
 /// `Retry-After` and is not handed over.
 pub const DEFAULT_HANDLED_BODY_BUDGET: usize = 256 * 1024 * 1024;
-
-/// How many deliveries the de-duplication window remembers by default.
-pub const DEFAULT_WINDOW: usize = 10_000;
-
-/// How long the de-duplication window keeps each delivery at least by default, however
-/// many come after it: five minutes, or twice the provider's signing tolerance where that
-/// is longer (a signing time up to the tolerance ahead of this clock is accepted for as
-/// long again). Up to [`WINDOW_CEILING`] times the window's size.
-pub const DEFAULT_KEEP_FOR: Duration = Duration::from_secs(300);
-
-/// How many times its size a de-duplication window may grow to keep its deliveries for
-/// their least age (at about 100 bytes a delivery, 10 MB for the default window). A call's
-/// start, status changes and end are kept apart from other events, with a size and ceiling
-/// of their own, so that a flood of messages cannot push them out: twice that at most.
-pub const WINDOW_CEILING: usize = 10;
 
 /// How long a delivery that expects a reply waits for the handler and the application's
 /// reply by default: 20 seconds, Vapi's default server timeout. A vendor's shorter fixed

@@ -154,6 +154,12 @@ pub enum DeliveryFaultKind {
 /// One injected delivery fault: which vendor's deliveries it hits, which event type, and
 /// how often.
 ///
+/// A fault counts deliveries, not attempts: a delivery it fires on keeps it on every retry
+/// (a wrong signature is wrong on each attempt, a duplicated delivery is posted twice each
+/// time), and each fault is counted apart, so that several armed at once, each
+/// `times(1)`, all fire on the first delivery they match. Aim them apart with
+/// [`event`](Self::event), [`call_id`](Self::call_id) or [`skip`](Self::skip).
+///
 /// ```
 /// # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
 /// use voiceport::ProviderKind;

@@ -161,6 +161,22 @@ enum State {
     Delivered,
 }
 
+/// How many deliveries a de-duplication window remembers by default (the receiver's, and a
+/// good start for one of an application's own: [`Deduplicator::new`]).
+pub const DEFAULT_WINDOW: usize = 10_000;
+
+/// How long the de-duplication window keeps each delivery at least by default, however
+/// many come after it: five minutes, or twice the provider's signing tolerance where that
+/// is longer (a signing time up to the tolerance ahead of this clock is accepted for as
+/// long again). Up to [`WINDOW_CEILING`] times the window's size.
+pub const DEFAULT_KEEP_FOR: Duration = Duration::from_secs(300);
+
+/// How many times its size a de-duplication window may grow to keep its deliveries for
+/// their least age (at about 100 bytes a delivery, 10 MB for the default window). A call's
+/// start, status changes and end are kept apart from other events, with a size and ceiling
+/// of their own, so that a flood of messages cannot push them out: twice that at most.
+pub const WINDOW_CEILING: usize = 10;
+
 /// How long a delivery may stay in flight by default before it is taken for abandoned:
 /// far longer than any vendor waits for an answer.
 pub const DEFAULT_IN_FLIGHT_LIMIT: Duration = Duration::from_secs(300);

@@ -64,6 +64,7 @@
 //! (Retell's `call_analyzed` after `call_ended`) adds to the first: keep what either says.
 //! [`CallState`] keeps one call by these rules.
 
+mod answer;
 mod config;
 mod dedup;
 mod encoding;
@@ -75,8 +76,12 @@ mod state;
 mod vendor;
 mod verify;
 
+pub use answer::tool_call_answer;
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
-pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, Ticket};
+pub use dedup::{
+    Admission, DEFAULT_IN_FLIGHT_LIMIT, DEFAULT_KEEP_FOR, DEFAULT_WINDOW, Deduplicator, EventKey,
+    Ticket, WINDOW_CEILING,
+};
 pub use forwarded::Forwarded;
 pub use state::CallState;
 pub use vendor::VendorWebhooks;

@@ -67,8 +67,11 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 /// deliveries (a JSON or JSONB column, another instance of the app) reads back and goes on
 /// by the same rules. Store it in a self-describing format (JSON, not bincode or
 /// postcard): statuses are written as names and read back leniently, and absent fields
-/// are left out. Its call is kept normalized, without the vendor's JSON
-/// ([`Call::vendor_payload`], which a call never serializes); a status a newer voiceport
+/// are left out. Stored, its call is normalized only, without the vendor's JSON
+/// ([`Call::vendor_payload`], which a call never serializes); in memory the state keeps
+/// the call as its event gave it, vendor payload included (a slice of the delivery's body,
+/// which it keeps alive). So a state read back is not `==` to the one written, though both
+/// serialize alike (as for a [`Call`]); compare their JSON. A status a newer voiceport
 /// wrote and this one does not know reads as `Unknown`, and a call it had ended stays
 /// ended.
 ///

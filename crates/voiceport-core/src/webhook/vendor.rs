@@ -10,6 +10,11 @@ use crate::ProviderKind;
 /// `[providers.NAME.webhook]` table checks where it says nothing, and the schemes the
 /// vendor's deliveries can come as.
 ///
+/// Every vendor has every field: the `header` and `hmac` fields are what those schemes
+/// read for it should a table name them, even for a vendor whose deliveries never come so
+/// ([`sent_as`](Self::sent_as) says which do: Retell's only as `retell`, whatever the
+/// `header` and `hmac` fields hold).
+///
 /// ```
 /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
 /// use voiceport::ProviderKind;
