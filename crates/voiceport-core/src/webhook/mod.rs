@@ -32,6 +32,11 @@
 //!         return 401;
 //!     }
 //!     let Ok(event) = codec.decode_webhook(body) else { return 400 };
+//!     if event.expects_reply {
+//!         // A request the vendor waits on (a tool call) is answered every time, a retry
+//!         // included, with a body (`tool_call_answer`): never de-duplicated into a 204.
+//!         return 200;
+//!     }
 //!     let key = EventKey::of("support", &event, body);
 //!     let ticket = match window.begin(key) {
 //!         Admission::First(ticket) => ticket,
