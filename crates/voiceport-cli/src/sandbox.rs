@@ -176,8 +176,10 @@ pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
 }
 
 /// Points each emulator of a provider of `registry` with a webhook table at
-/// `{base}/webhooks/{name}`, signing as that table says and delivering as the vendor does
-/// (its retries and timeout), with the Vapi family's tool-call requests when `tool_calls`.
+/// `{base}/webhooks/{name}` (`Sandbox::point_webhooks_at`: the name percent-encoded, two
+/// providers of one vendor refused), signing as that table says and delivering as the
+/// vendor does (its retries and timeout), with the Vapi family's tool-call requests when
+/// `tool_calls`.
 /// For the demo's receiver and `voiceport sandbox --webhooks`.
 pub(crate) fn point_webhooks(
     sandbox: &Sandbox,

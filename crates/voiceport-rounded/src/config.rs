@@ -36,8 +36,8 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     client_side_filtering: true,
     // No sort parameter. Newest first, *inferred*: the cursor is "the datetime of the
     // last record seen" (which of its times is not documented), and the docs do not say
-    // which way the list runs. Declared so that a
-    // merged walk may rely on it and `voiceport check` tests it on a real account.
+    // which way the list runs. Declared so that a merged walk may rely on it and
+    // `voiceport check` tests it on a real account.
     listing_order: Some(SortOrder::Descending),
     server_paging: true,
     // The list endpoint's `limit`: 50 by default, at most 1000.

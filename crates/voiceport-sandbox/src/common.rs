@@ -271,7 +271,8 @@ pub(crate) enum FieldsIn {
 /// documents none: `{message}` (inferred); Voicebot Studio looks like FastAPI: `{detail}`;
 /// Rounded wraps it in its envelope; Vapi answers as NestJS does (`{message, error,
 /// statusCode}`, `message` a list of the field problems when there are some: inferred,
-/// NestJS's validation answer, not in Vapi's spec); Retell documents `{status: "error", message}` for every error.
+/// NestJS's validation answer, not in Vapi's spec); Retell documents `{status: "error",
+/// message}` for every error.
 pub(crate) fn error(
     vendor: Vendor,
     status: StatusCode,

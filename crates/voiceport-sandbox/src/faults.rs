@@ -156,8 +156,10 @@ pub enum DeliveryFaultKind {
 ///
 /// A fault counts deliveries, not attempts: a delivery it fires on keeps it on every retry
 /// (a wrong signature is wrong on each attempt, a duplicated delivery is posted twice each
-/// time), and each fault is counted apart, so that several armed at once, each
-/// `times(1)`, all fire on the first delivery they match. Aim them apart with
+/// time). Faults of different kinds are counted apart: several armed at once, each
+/// `times(1)`, all fire on the first delivery they match. Of one kind, the first whose
+/// turn it is fires and the others do not count that delivery: two duplicates, each
+/// `times(1)`, fire on the first delivery and the next. Aim them with
 /// [`event`](Self::event), [`call_id`](Self::call_id) or [`skip`](Self::skip).
 ///
 /// ```

@@ -794,7 +794,8 @@ impl Sandbox {
     /// its vendor does ([`WebhookTarget::for_vendor`]: its retries and timeout). The names
     /// of the providers pointed, in order of name.
     ///
-    /// Refused, with no emulator changed, when `url` has no `{provider}`, when two
+    /// Refused, with no emulator changed, when `url` has no `{provider}` (written so, or
+    /// percent-encoded as a URL parser writes it), when two
     /// providers of one vendor have a `webhook` table (the sandbox runs one emulator of
     /// each vendor), or when a target cannot be used (as for [`set_webhook`](Self::set_webhook)).
     ///
@@ -829,9 +830,15 @@ impl Sandbox {
         mut adjust: impl FnMut(WebhookTarget) -> WebhookTarget,
     ) -> voiceport_core::Result<Vec<String>> {
         const PLACEHOLDER: &str = "{provider}";
+        // As a URL parser writes it (`%7Bprovider%7D`), too.
+        let url = ["%7Bprovider%7D", "%7bprovider%7d"]
+            .iter()
+            .fold(url.to_owned(), |url, encoded| {
+                url.replace(encoded, PLACEHOLDER)
+            });
         if !url.contains(PLACEHOLDER) {
             return Err(voiceport_core::Error::config(
-                "webhooks.url",
+                "url",
                 "the receiver's URL names where each provider's name goes: `{provider}`, as in `http://127.0.0.1:8787/webhooks/{provider}`",
             ));
         }

@@ -39,8 +39,9 @@
 //! Vapi does not say which reason a control end gets); the other control messages of
 //! Vapi's [Live Call Control](https://docs.vapi.ai/calls/call-features) page (`say`,
 //! `add-message`, `control`, `transfer`; not its newer handoff) are accepted and change
-//! nothing (the sandbox has no audio). The answer, undocumented, is 200 with an empty body; a call
-//! that is not live (scheduled, over, gone) answers 404 (inferred: Vapi does not say).
+//! nothing (the sandbox has no audio). The answer, undocumented, is 200 with an empty
+//! body; a call that is not live (scheduled, over, gone) answers 404 (inferred: Vapi does
+//! not say).
 //! `monitor.listenUrl` is shown but not served.
 
 use std::collections::HashMap;

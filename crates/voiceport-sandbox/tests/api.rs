@@ -383,8 +383,8 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
 
 /// A call ended through the API before anyone answered did not complete: Rounded and
 /// HappyRobot show it canceled (the value each documents; when it is used is inferred),
-/// with no answer type. So whether it was still queued, or being placed (HappyRobot's
-/// `Initiated`, Rounded's `ringing`), which HappyRobot's `cancel` refuses.
+/// with no answer type, whether it was still queued or being placed (HappyRobot's
+/// `Initiated`, Rounded's `ringing`); HappyRobot's `cancel` refuses a call being placed.
 #[tokio::test]
 async fn a_call_stopped_before_it_is_answered_is_canceled() {
     let minute = Duration::from_secs(60);

@@ -57,8 +57,9 @@ voiceport_core::open_enum! {
 voiceport_core::open_enum! {
     /// `messages[].role`. The assistant speaks as `bot` in Vapi's own messages (as
     /// third-party code and payloads show them; Vapi's examples write `assistant`, and its
-    /// schema types the role as a plain string), as `assistant` in OpenAI-formatted ones (`messagesOpenAIFormatted`, and `messages` from
-    /// some senders), which also use `tool` and `function` for results.
+    /// schema types the role as a plain string), as `assistant` in OpenAI-formatted ones
+    /// (`messagesOpenAIFormatted`, and `messages` from some senders), which also use
+    /// `tool` and `function` for results.
     pub(crate) enum Role {
         System => "system",
         Bot => "bot",

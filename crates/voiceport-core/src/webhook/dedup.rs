@@ -165,10 +165,12 @@ enum State {
 /// good start for one of an application's own: [`Deduplicator::new`]).
 pub const DEFAULT_WINDOW: usize = 10_000;
 
-/// How long the de-duplication window keeps each delivery at least by default, however
-/// many come after it: five minutes, or twice the provider's signing tolerance where that
-/// is longer (a signing time up to the tolerance ahead of this clock is accepted for as
-/// long again). Up to [`WINDOW_CEILING`] times the window's size.
+/// How long the receiver's de-duplication window keeps each delivery at least by default,
+/// however many come after it: five minutes, or twice the provider's signing tolerance
+/// where that is longer (a signing time up to the tolerance ahead of this clock is
+/// accepted for as long again). Up to [`WINDOW_CEILING`] times the window's size. A
+/// [`Deduplicator::new`] keeps nothing past its capacity until
+/// [`keeping_for`](Deduplicator::keeping_for) says so.
 pub const DEFAULT_KEEP_FOR: Duration = Duration::from_secs(300);
 
 /// How many times its size a de-duplication window may grow to keep its deliveries for

@@ -17,9 +17,11 @@
 //! admitted again under a new ticket, which the old one's late settling leaves alone.
 //!
 //! ```
-//! use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Verifier};
+//! use serde_json::Value;
+//! use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Verifier, tool_call_answer};
 //! use voiceport_core::{CallEvent, Codec};
 //!
+//! /// The status to answer with, and a body for a request the vendor waits on.
 //! fn on_delivery(
 //!     codec: &dyn Codec,
 //!     verifier: &Verifier,
@@ -27,32 +29,33 @@
 //!     headers: &http::HeaderMap,
 //!     body: &[u8],
 //!     work: impl FnOnce(&CallEvent) -> Result<(), String>,
-//! ) -> u16 {
+//! ) -> (u16, Option<Value>) {
 //!     if verifier.verify(headers, body).is_err() {
-//!         return 401;
+//!         return (401, None);
 //!     }
-//!     let Ok(event) = codec.decode_webhook(body) else { return 400 };
+//!     let Ok(event) = codec.decode_webhook(body) else { return (400, None) };
 //!     if event.expects_reply {
 //!         // A request the vendor waits on (a tool call) is answered every time, a retry
-//!         // included, with a body (`tool_call_answer`): never de-duplicated into a 204.
-//!         return 200;
+//!         // included, with a body: never de-duplicated into a 204.
+//!         let answer = tool_call_answer(codec.kind(), &event, |_| Err("no such tool".into()));
+//!         return answer.map_or((204, None), |body| (200, Some(body)));
 //!     }
 //!     let key = EventKey::of("support", &event, body);
 //!     let ticket = match window.begin(key) {
 //!         Admission::First(ticket) => ticket,
-//!         Admission::Delivered => return 204,
+//!         Admission::Delivered => return (204, None),
 //!         // Still being handled: acknowledging it would lose the event should that fail.
-//!         Admission::InFlight => return 503,
+//!         Admission::InFlight => return (503, None),
 //!     };
 //!     match work(&event) {
 //!         Ok(()) => {
 //!             window.delivered(ticket);
-//!             204
+//!             (204, None)
 //!         }
 //!         Err(_) => {
 //!             // Not recorded: the vendor's retry goes through.
 //!             window.failed(ticket);
-//!             500
+//!             (500, None)
 //!         }
 //!     }
 //! }

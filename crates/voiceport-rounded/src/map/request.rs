@@ -80,10 +80,10 @@ fn inclusive_since(since: DateTime<Utc>) -> String {
     iso(millisecond_before(since))
 }
 
-/// RFC 3339 with only the fraction a time has (`…00Z`, `…00.500Z`), the form of the docs'
-/// examples (`2023-06-15T14:30:00Z`; core's `format_time` always writes milliseconds), for a time
-/// on a whole millisecond: more digits (`Utc::now()` has nine) are not sent to a backend
-/// that may take no more than six.
+/// RFC 3339 with only the fraction a time has (`…00Z`, `…00.500Z`), the form of the
+/// docs' examples (`2023-06-15T14:30:00Z`; core's `format_time` always writes
+/// milliseconds), for a time on a whole millisecond: more digits (`Utc::now()` has nine)
+/// are not sent to a backend that may take no more than six.
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
