@@ -1929,6 +1929,16 @@ async fn receiver_by_name() -> (String, ByName) {
     (format!("http://{addr}/webhooks/{{provider}}"), seen)
 }
 
+/// A sandbox whose calls end fast, aimed at nothing.
+async fn fast_sandbox() -> Sandbox {
+    Sandbox::builder()
+        .seed(3)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap()
+}
+
 /// `tables` (name, kind, whether it has a webhook table) as a providers file on `sandbox`.
 fn providers_file(sandbox: &Sandbox, tables: &[(&str, ProviderKind, bool)]) -> ProvidersFile {
     let mut toml = String::new();
@@ -1949,12 +1959,7 @@ fn providers_file(sandbox: &Sandbox, tables: &[(&str, ProviderKind, bool)]) -> P
 #[tokio::test]
 async fn every_provider_with_a_webhook_table_is_pointed_at_its_receiver_path() {
     let (url, seen) = receiver_by_name().await;
-    let sandbox = Sandbox::builder()
-        .seed(3)
-        .timing(fast())
-        .start()
-        .await
-        .unwrap();
+    let sandbox = fast_sandbox().await;
     let file = providers_file(
         &sandbox,
         &[
@@ -2008,12 +2013,7 @@ async fn every_provider_with_a_webhook_table_is_pointed_at_its_receiver_path() {
 #[tokio::test]
 async fn pointing_webhooks_is_refused_whole() {
     let (url, seen) = receiver_by_name().await;
-    let sandbox = Sandbox::builder()
-        .seed(3)
-        .timing(fast())
-        .start()
-        .await
-        .unwrap();
+    let sandbox = fast_sandbox().await;
     let one = providers_file(&sandbox, &[("sales", HappyRobot, true)]);
     let base = url.trim_end_matches("/webhooks/{provider}");
     let error = sandbox.point_webhooks_at(base, &one).unwrap_err();
