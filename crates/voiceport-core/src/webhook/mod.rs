@@ -77,6 +77,7 @@ mod config;
 mod dedup;
 mod encoding;
 mod forwarded;
+mod hint;
 mod payload;
 mod rule;
 mod sign;
@@ -91,6 +92,7 @@ pub use dedup::{
     Ticket, WINDOW_CEILING,
 };
 pub use forwarded::Forwarded;
+pub use hint::scheme_hint;
 pub use state::CallState;
 pub use vendor::VendorWebhooks;
 pub use verify::{
