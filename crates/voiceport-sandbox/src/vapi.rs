@@ -331,13 +331,6 @@ fn controlled(agent_id: &str) -> bool {
     agent_id != crate::store::VAPI_ASSISTANTS[2]
 }
 
-/// Whether a call in `phase` is live: placed and not over, so that it has a `monitor`
-/// (its control URL works). A scheduled call is not placed yet (inferred: Vapi shows the
-/// monitor on the queued call its dial answers with).
-fn live(phase: Phase) -> bool {
-    phase.is_live()
-}
-
 impl Family<'_> {
     /// The server message the vendor posts when a call ends, as of when it ended (see
     /// [`Family::report`]).
@@ -885,7 +878,10 @@ impl Family<'_> {
         if !overrides.is_empty() {
             body.insert("assistantOverrides".into(), Value::Object(overrides));
         }
-        if live(view.phase) && controlled(&call.agent_id) {
+        // A live call (placed and not over) has a `monitor`, its control URL working; a
+        // scheduled one is not placed yet (inferred: Vapi shows the monitor on the queued
+        // call its dial answers with).
+        if view.phase.is_live() && controlled(&call.agent_id) {
             let listen = self.origin.replacen("http", "ws", 1);
             body.insert(
                 "monitor".into(),
@@ -1453,7 +1449,7 @@ async fn control(
     };
     // A call that shows no `monitor` (its assistant's has no live control) has no control
     // URL to post to: one built by hand finds nothing.
-    if !controlled(&call.agent_id) || !live(api.ctx.view(call).phase) {
+    if !controlled(&call.agent_id) || !api.ctx.view(call).phase.is_live() {
         return api.fail(StatusCode::NOT_FOUND, "No live call", &[]);
     }
     if kind == "end-call" {
