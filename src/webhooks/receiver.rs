@@ -11,7 +11,7 @@ use tokio::sync::{Semaphore, mpsc};
 use voiceport_core::Result;
 use voiceport_core::webhook::{
     DEFAULT_IN_FLIGHT_LIMIT, DEFAULT_KEEP_FOR, DEFAULT_WINDOW, Deduplicator, SHORT_SECRET_BELOW,
-    Scheme, Verifier, WINDOW_CEILING, WebhookConfig,
+    Scheme, Verifier, WebhookConfig,
 };
 
 use super::delivery::{Delivery, Handler, HandlerError, HandlerResult};
@@ -220,8 +220,9 @@ impl ReceiverBuilder<'_> {
     }
 
     /// How long each provider's de-duplication window keeps a delivery at least, however
-    /// many come after it (up to [`WINDOW_CEILING`] times the window's size), for the
-    /// providers whose scheme signs no time or signs it with a shorter tolerance;
+    /// many come after it (up to [`WINDOW_CEILING`](super::WINDOW_CEILING) times the
+    /// window's size), for the providers whose scheme signs no time or signs it with a
+    /// shorter tolerance;
     /// [`DEFAULT_KEEP_FOR`] by default. Twice a provider's signing tolerance is the least,
     /// whatever is set here: a replay its signature still accepts is recognized. With
     /// `Duration::ZERO`, the window of a provider whose scheme signs no time is kept to
@@ -394,13 +395,7 @@ impl ReceiverBuilder<'_> {
     /// signature still accepts. A signing time up to the tolerance ahead of this clock is
     /// accepted, and stays so for as long again: twice the tolerance.
     fn window_for(&self, verifier: &Verifier) -> Deduplicator {
-        let signed = verifier.tolerance().unwrap_or_default().saturating_mul(2);
-        let size = self.window.max(1);
-        Deduplicator::new(size)
-            .keeping_for(
-                signed.max(self.keep_for),
-                size.saturating_mul(WINDOW_CEILING),
-            )
+        Deduplicator::for_verifier(self.window, self.keep_for, verifier)
             .in_flight_for(self.in_flight_limit)
     }
 

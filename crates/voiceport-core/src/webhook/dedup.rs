@@ -260,6 +260,37 @@ impl Deduplicator {
         self
     }
 
+    /// A window of `capacity` deliveries for a provider checked by `verifier`, as the
+    /// receiver sizes it: each delivery kept for at least `keep_for`, or twice the
+    /// verifier's signing tolerance where that is longer (a signing time up to the
+    /// tolerance ahead of this clock is accepted, and stays so for as long again), so that
+    /// a redelivery or replay its signature still accepts is recognized, up to
+    /// [`WINDOW_CEILING`] times `capacity`. `(DEFAULT_WINDOW, DEFAULT_KEEP_FOR, &verifier)`
+    /// is the receiver's default.
+    ///
+    /// ```
+    /// use voiceport_core::webhook::{
+    ///     DEFAULT_KEEP_FOR, DEFAULT_WINDOW, Deduplicator, Scheme, Verifier, WebhookConfig,
+    /// };
+    /// use voiceport_core::ProviderKind;
+    ///
+    /// let mut hmac = WebhookConfig::with_secret("s3cret-for-tests");
+    /// hmac.verify = Some(Scheme::Hmac);
+    /// let verifier = Verifier::from_config(ProviderKind::Vapi, &hmac, "webhook", None)?;
+    /// let window = Deduplicator::for_verifier(DEFAULT_WINDOW, DEFAULT_KEEP_FOR, &verifier);
+    /// assert!(window.is_empty());
+    /// # Ok::<(), voiceport_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn for_verifier(capacity: usize, keep_for: Duration, verifier: &super::Verifier) -> Self {
+        let signed = verifier.tolerance().unwrap_or_default().saturating_mul(2);
+        let capacity = capacity.max(1);
+        Deduplicator::new(capacity).keeping_for(
+            signed.max(keep_for),
+            capacity.saturating_mul(WINDOW_CEILING),
+        )
+    }
+
     /// Takes a delivery that stays in flight longer than `limit` (default
     /// [`DEFAULT_IN_FLIGHT_LIMIT`], 5 minutes) for abandoned: its work was dropped
     /// without settling it. A redelivery of it is then admitted as [`Admission::First`].
@@ -472,6 +503,25 @@ fn sweep_threshold(ceiling: usize, left: usize) -> usize {
 mod tests {
     use super::*;
     use crate::{Call, CallId, CallStatus, ProviderKind, VendorPayload};
+
+    /// A verifier's window keeps what its signature still accepts, twice its tolerance,
+    /// where that is longer than asked, and grows up to its ceiling.
+    #[test]
+    fn a_verifier_s_window_keeps_twice_its_signing_tolerance() {
+        let mut hmac = crate::webhook::WebhookConfig::with_secret("s3cret-for-tests");
+        hmac.verify = Some(crate::webhook::Scheme::Hmac);
+        hmac.tolerance_secs = Some(600);
+        let signed =
+            crate::webhook::Verifier::from_config(ProviderKind::Vapi, &hmac, "w", None).unwrap();
+        let window = Deduplicator::for_verifier(100, DEFAULT_KEEP_FOR, &signed);
+        assert_eq!(window.min_age, Duration::from_secs(1200));
+        assert_eq!(window.ceiling, 100 * WINDOW_CEILING);
+        let shared =
+            crate::webhook::Verifier::with_secret(ProviderKind::Vapi, "s".to_owned().into());
+        let window = Deduplicator::for_verifier(0, DEFAULT_KEEP_FOR, &shared);
+        assert_eq!(window.min_age, DEFAULT_KEEP_FOR);
+        assert_eq!((window.capacity, window.ceiling), (1, WINDOW_CEILING));
+    }
 
     /// The key of an event other than a call's start, status change or end.
     fn message_key(digest: [u8; 32]) -> EventKey {
