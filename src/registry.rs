@@ -302,6 +302,23 @@ impl Registry {
                 "a merged walk resumes from a MergedCursor (`MergeOptions::resume_from`), not from a page cursor in the query",
             ));
         }
+        MergedCalls::new(self.selected(selection)?, query, options)
+    }
+
+    /// The providers `selection` names that can take part in a merged walk of `query`:
+    /// those a walk with [`MergeOptions::skip_unsupported`] keeps (it leaves out a provider
+    /// that cannot list, apply a filter of `query`, or list newest first where `query`
+    /// asks no order). Each is connected; nothing is sent.
+    pub fn walkable(&self, selection: &Selection, query: &CallQuery) -> Result<Vec<String>> {
+        let selected = self.selected(selection)?;
+        Ok((selected.into_iter())
+            .filter(|(_, provider)| merge::cannot_walk(provider.as_ref(), query).is_none())
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    /// The providers `selection` names, each once, connected.
+    fn selected(&self, selection: &Selection) -> Result<Vec<(String, Arc<dyn VoiceProvider>)>> {
         let mut names: Vec<String> = match selection {
             Selection::All => self.names().map(str::to_owned).collect(),
             // No provider is named `all` (the name is refused): `sales,all` meant something.
@@ -324,7 +341,7 @@ impl Registry {
             let provider = self.connect(&name)?;
             providers.push((name, provider));
         }
-        MergedCalls::new(providers, query, options)
+        Ok(providers)
     }
 
     /// Places `request` through the route `route` (`[routes.NAME]`). A `weighted` route

@@ -541,6 +541,25 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         ["studio", "support"],
         "only HappyRobot filters by tag"
     );
+    // What such a walk would keep, asked without starting one (nothing is fetched).
+    let tagged = CallQuery {
+        tags: vec!["vip".into()],
+        ..query()
+    };
+    let walkable = registry.walkable(&Selection::All, &tagged).unwrap();
+    let kept: Vec<String> = (registry.names())
+        .filter(|name| !left_out.contains(name))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(walkable, kept);
+    let pair = Selection::parse("studio,support");
+    assert!(registry.walkable(&pair, &tagged).unwrap().is_empty());
+    assert_eq!(
+        registry.walkable(&pair, &query()).unwrap(),
+        ["studio", "support"]
+    );
+    let all_and_one = Selection::parse("studio,all");
+    assert!(registry.walkable(&all_and_one, &query()).is_err());
 
     // Newest first spelled out: Voicebot Studio and Rounded, which cannot sort, list so
     // anyway (their declared order) and stay in; HappyRobot is asked to.

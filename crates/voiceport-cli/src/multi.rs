@@ -141,8 +141,8 @@ fn start(
         .skip_unsupported(merge.skip_unsupported)
         .keep_going(merge.keep_going);
     let selection = Selection::parse(providers);
-    // Whether leaving out the providers that cannot apply the query would leave any.
-    let some_can = some_provider_can(registry, &selection, &query);
+    // Whether leaving out the providers that cannot walk the query would leave any.
+    let some_can = (registry.walkable(&selection, &query)).is_ok_and(|names| !names.is_empty());
     // A cursor of a walk with other filters is refused here too, as a `--cursor` error.
     let walk = registry.calls(&selection, query, options.resume_from(resume));
     let walk = walk.map_err(|error| match error {
@@ -165,19 +165,6 @@ fn start(
         ));
     }
     Ok(walk)
-}
-
-/// Whether a provider `selection` names can apply every filter of `query` (so that
-/// `--skip-unsupported` would leave it in the walk).
-fn some_provider_can(registry: &Registry, selection: &Selection, query: &CallQuery) -> bool {
-    let names: Vec<&str> = match selection {
-        Selection::Named(names) => names.iter().map(String::as_str).collect(),
-        _ => registry.names().collect(),
-    };
-    names.into_iter().any(|name| {
-        (registry.connect(name))
-            .is_ok_and(|provider| query.unsupported_filter(&provider.capabilities()).is_none())
-    })
 }
 
 /// The providers that failed mid-walk so far (`--keep-going`), said before an interrupted

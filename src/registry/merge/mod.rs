@@ -465,18 +465,7 @@ impl MergedCalls {
         let mut walked = Vec::new();
         for (name, provider) in providers {
             let caps = provider.capabilities();
-            // A provider that cannot list at all is refused here, as one that cannot apply
-            // a filter is, rather than mid-walk after other providers' calls. One that
-            // cannot list newest first (it lists oldest first, or in an order it does not
-            // declare, and cannot sort) cannot be merged newest first.
-            let unsupported = if !caps.list_calls {
-                Some(Error::unsupported(provider.kind(), Operation::ListCalls))
-            } else if query.sort.is_none() && !caps.supports_sort(SortOrder::Descending) {
-                Some(unsupported_filter(provider.as_ref(), Filter::Sort))
-            } else {
-                (query.unsupported_filter(&caps))
-                    .map(|filter| unsupported_filter(provider.as_ref(), filter))
-            };
+            let unsupported = cannot_walk(provider.as_ref(), &query);
             let position = resume.positions.get(&name).cloned();
             // A provider the resumed walk did not have would start at its newest call, after
             // older calls of the others were yielded: out of the merged order.
@@ -637,6 +626,23 @@ fn cursor_cycle(provider: &dyn VoiceProvider, next: &PageCursor) -> Error {
         "the vendor returned a cursor it had already given in this walk ({next}): paging would never end"
     );
     Error::cursor_cycle(provider.kind(), message)
+}
+
+/// Why `provider` cannot take part in a merged walk of `query`, if it cannot: it cannot
+/// list at all, or apply a filter of the query, or list newest first (it lists oldest
+/// first, or in an order it does not declare, and cannot sort) where the query asks no
+/// order, as the merge's order is newest first. Such a provider is refused when the walk
+/// starts (or left out, with [`MergeOptions::skip_unsupported`]), rather than mid-walk
+/// after other providers' calls.
+pub(crate) fn cannot_walk(provider: &dyn VoiceProvider, query: &CallQuery) -> Option<Error> {
+    let caps = provider.capabilities();
+    if !caps.list_calls {
+        Some(Error::unsupported(provider.kind(), Operation::ListCalls))
+    } else if query.sort.is_none() && !caps.supports_sort(SortOrder::Descending) {
+        Some(unsupported_filter(provider, Filter::Sort))
+    } else {
+        (query.unsupported_filter(&caps)).map(|filter| unsupported_filter(provider, filter))
+    }
 }
 
 fn unsupported_filter(provider: &dyn VoiceProvider, filter: Filter) -> Error {
