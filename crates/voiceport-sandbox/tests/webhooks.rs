@@ -73,10 +73,15 @@ async fn receiver() -> (String, Arc<Seen>) {
     let app = axum::Router::new()
         .route("/hook", axum::routing::any(record))
         .with_state(seen.clone());
+    (format!("http://{}/hook", serve(app).await), seen)
+}
+
+/// Serves `app` on a loopback port of its own: its address.
+async fn serve(app: axum::Router) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/hook"), seen)
+    addr
 }
 
 fn config(toml_like: &[(&str, &str)]) -> WebhookConfig {
@@ -1719,9 +1724,7 @@ async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, redirect).await });
+        let url = format!("http://{}/hook", serve(redirect).await);
         let sandbox = sandbox_to(Voicebot, WebhookTarget::new(&url, config(&[]))).await;
         let id = dial(&sandbox, Voicebot, "+14155550199").await;
         let attempts = settled(&sandbox, Voicebot, &id).await;
@@ -1923,9 +1926,7 @@ async fn receiver_by_name() -> (String, ByName) {
     let app = axum::Router::new()
         .route("/webhooks/{provider}", axum::routing::post(record))
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = serve(app).await;
     (format!("http://{addr}/webhooks/{{provider}}"), seen)
 }
 
