@@ -749,19 +749,17 @@ fn print(
 /// address that binds every interface is reached on loopback; port 0 is any port, said as
 /// `PORT`.
 fn listening_url(bind: std::net::IpAddr, port: u16) -> String {
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
     let host = match bind {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    let host = match host {
-        IpAddr::V6(ip) => format!("[{ip}]"),
-        IpAddr::V4(ip) => ip.to_string(),
-    };
-    match port {
-        0 => format!("http://{host}:PORT"),
-        port => format!("http://{host}:{port}"),
+    // Written as `listening on` writes the bound address (an IPv6 one in brackets).
+    let address = SocketAddr::new(host, port).to_string();
+    match address.strip_suffix(":0") {
+        Some(host) => format!("http://{host}:PORT"),
+        None => format!("http://{address}"),
     }
 }
 
