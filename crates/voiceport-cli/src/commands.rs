@@ -349,7 +349,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
                 output::shell_quote(&next.to_token())
             ));
         } else if calls.is_empty() {
-            output::say_none_matched(&args.filters);
+            output::say_none_matched(&args.filters, args.cursor.is_some());
         }
         return Ok(());
     }
@@ -412,7 +412,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     if !json {
         table.finish()?;
         if count == 0 {
-            output::say_none_matched(&args.filters);
+            output::say_none_matched(&args.filters, args.cursor.is_some());
         }
     }
     Ok(())
@@ -610,7 +610,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     }
     // A file of headers alone (or nothing on standard output) reads as a failure.
     if count == 0 {
-        output::say_none_matched(&args.filters);
+        output::say_none_matched(&args.filters, args.cursor.is_some());
     }
     Ok(())
 }

@@ -339,7 +339,7 @@ pub(crate) async fn list(
         table.finish()?;
         // (A provider that failed is said as the error instead.)
         if count == 0 && walk.failures().is_empty() {
-            output::say_none_matched(&args.filters);
+            output::say_none_matched(&args.filters, args.cursor.is_some());
         }
     }
     // The failures' cursor resumes them too: said instead.
@@ -457,7 +457,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             output::say(&format!("exported {count} calls"));
         }
         if count == 0 {
-            output::say_none_matched(&args.filters);
+            output::say_none_matched(&args.filters, args.cursor.is_some());
         }
     }
     let extra = sink.resume_extra();

@@ -596,13 +596,21 @@ pub(crate) fn or_dash(value: Option<String>) -> String {
 }
 
 /// After a table of calls with no row, which reads as a failure: that nothing matched,
-/// with the usual slip where `--agent` was given.
-pub(crate) fn say_none_matched(filters: &crate::cli::FilterArgs) {
+/// with the usual slip where `--agent` was given; or, for a walk `resumed` from a
+/// `--cursor`, that nothing came after it (the calls before it may well have matched).
+pub(crate) fn say_none_matched(filters: &crate::cli::FilterArgs, resumed: bool) {
+    say(&none_matched(filters, resumed));
+}
+
+fn none_matched(filters: &crate::cli::FilterArgs, resumed: bool) -> String {
     let agent = match filters.agent {
         Some(_) => " (if --agent was given a name: it takes the agent's id)",
         None => "",
     };
-    say(&format!("note: no call matched{agent}"));
+    match resumed {
+        true => format!("note: no call after the cursor matched{agent}"),
+        false => format!("note: no call matched{agent}"),
+    }
 }
 
 /// One call as a table row.

@@ -5052,8 +5052,8 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
 }
 
 /// A listing or an export that matches nothing says so on standard error (a table of
-/// headers alone reads as a failure), and with `--agent` that it takes the agent's id,
-/// not its name.
+/// headers alone reads as a failure), with `--agent` that it takes the agent's id, not
+/// its name, and from a `--cursor` that nothing came after it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_listing_that_matches_nothing_says_so() {
     let env = env().await;
@@ -5118,6 +5118,22 @@ async fn a_listing_that_matches_nothing_says_so() {
                 stderr(&out)
             );
         }
+    }
+    // Resumed from a cursor past the last call (HappyRobot's: an offset), it says that
+    // nothing came after the cursor: the calls before it may well have matched.
+    let past_the_end = r#"{"mode":"offset","skip":100000}"#;
+    for args in [
+        &["calls", "list", "--cursor", past_the_end][..],
+        &["calls", "list", "--all", "--cursor", past_the_end],
+        &["export", "--cursor", past_the_end],
+    ] {
+        let out = run(Some(&env), args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("note: no call after the cursor matched\n"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
     // A listing with calls says nothing of the kind.
     for args in [
