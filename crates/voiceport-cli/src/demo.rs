@@ -13,8 +13,8 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use voiceport::webhooks::{Delivery, Receiver};
 use voiceport::{
-    CallQuery, CallUpdate, DialRequest, MetadataMode, NoteInput, ProviderKind, Registry,
-    VoiceProvider, VoiceProviderExt, Wait,
+    CallQuery, CallUpdate, DialRequest, NoteInput, ProviderKind, Registry, VoiceProvider,
+    VoiceProviderExt, Wait,
 };
 use voiceport_sandbox::{Sandbox, Timing};
 
@@ -299,32 +299,16 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
         "a note"
     } else if caps.update_metadata_merge || caps.update_metadata_replace {
         // Merged where the vendor can; else the call's metadata is replaced (Retell).
-        let metadata_mode = if caps.update_metadata_merge {
-            MetadataMode::Merge
-        } else {
-            MetadataMode::Replace
-        };
-        let update = CallUpdate {
-            metadata: Some(
-                [("follow_up".to_owned(), serde_json::json!("next week"))]
-                    .into_iter()
-                    .collect(),
-            ),
-            metadata_mode,
-            ..CallUpdate::default()
+        let follow_up = [("follow_up".to_owned(), serde_json::json!("next week"))].into();
+        let update = match caps.update_metadata_merge {
+            true => CallUpdate::merge_metadata(follow_up),
+            false => CallUpdate::replace_metadata(follow_up),
         };
         provider.update_call(&call.id, &update).await?;
         "metadata"
     } else if caps.update_name {
-        provider
-            .update_call(
-                &call.id,
-                &CallUpdate {
-                    name: Some("Demo follow-up".into()),
-                    ..CallUpdate::default()
-                },
-            )
-            .await?;
+        let renamed = CallUpdate::rename("Demo follow-up");
+        provider.update_call(&call.id, &renamed).await?;
         "a name"
     } else {
         "-"

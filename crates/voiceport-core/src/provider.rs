@@ -159,6 +159,52 @@ impl Capabilities {
         }
     }
 
+    /// What the flags say of `operation`: `Some(true)` or `Some(false)` for each operation
+    /// of [`VoiceProvider`] (`UpdateCall` when any part of a call can be updated), for a
+    /// list filter ([`supports_filter`](Self::supports_filter)), a dial's schedule and an
+    /// update's field; `None` where no flag says: a vendor extension (reached through
+    /// [`VoiceProvider::extension`]) and a dial field other than `scheduled_for`, which an
+    /// adapter refuses, if it must, as it builds the request. The capability guard refuses
+    /// by the same answers.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Capabilities, Filter, Operation};
+    ///
+    /// let caps = Capabilities { get_call: true, notes: true, ..Capabilities::NONE };
+    /// assert_eq!(caps.supports(Operation::GetCall), Some(true));
+    /// assert_eq!(caps.supports(Operation::DeleteNote), Some(true));
+    /// assert_eq!(caps.supports(Operation::ListFilter(Filter::Tags)), Some(false));
+    /// assert_eq!(caps.supports(Operation::ExtensionRead("usage")), None);
+    /// ```
+    pub fn supports(&self, operation: Operation) -> Option<bool> {
+        let supported = match operation {
+            Operation::GetCall => self.get_call,
+            Operation::ListCalls => self.list_calls,
+            Operation::ListFilter(filter) => self.supports_filter(filter),
+            Operation::Dial => self.dial,
+            Operation::DialOption("scheduled_for") => self.dial && self.dial_scheduled,
+            Operation::UpdateCall => {
+                self.update_name || self.update_metadata_merge || self.update_metadata_replace
+            }
+            Operation::UpdateField("name") => self.update_name,
+            Operation::UpdateField("metadata (merge)") => self.update_metadata_merge,
+            Operation::UpdateField("metadata (replace)") => self.update_metadata_replace,
+            Operation::GetTranscript => self.transcript,
+            Operation::GetRecording => self.recording,
+            Operation::EndCall => self.end_call,
+            Operation::CancelCall => self.cancel_call,
+            Operation::DeleteCall => self.delete_call,
+            Operation::AddNote | Operation::UpdateNote | Operation::DeleteNote => self.notes,
+            Operation::ParseWebhook => self.webhooks,
+            Operation::DialOption(_)
+            | Operation::UpdateField(_)
+            | Operation::Extension(_)
+            | Operation::ExtensionRead(_) => return None,
+        };
+        Some(supported)
+    }
+
     /// Whether a listing can come in `order`: the vendor sorts, or lists so anyway.
     pub fn supports_sort(&self, order: SortOrder) -> bool {
         self.sort || self.listing_order == Some(order)
@@ -594,3 +640,178 @@ fn paced(error: &Error) -> bool {
 const FAILED_LOOKS_TOLERATED: u32 = 2;
 
 impl<P: VoiceProvider + ?Sized> VoiceProviderExt for P {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MetadataMode;
+
+    /// The operations whose flag `supports` reads, each with a capabilities value where only
+    /// that flag is set.
+    fn one_flag_each() -> Vec<(Operation, Capabilities)> {
+        let none = Capabilities::NONE;
+        vec![
+            (
+                Operation::GetCall,
+                Capabilities {
+                    get_call: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::ListCalls,
+                Capabilities {
+                    list_calls: true,
+                    ..none
+                },
+            ),
+            (Operation::Dial, Capabilities { dial: true, ..none }),
+            (
+                Operation::UpdateField("name"),
+                Capabilities {
+                    update_name: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::GetTranscript,
+                Capabilities {
+                    transcript: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::GetRecording,
+                Capabilities {
+                    recording: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::EndCall,
+                Capabilities {
+                    end_call: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::CancelCall,
+                Capabilities {
+                    cancel_call: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::DeleteCall,
+                Capabilities {
+                    delete_call: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::AddNote,
+                Capabilities {
+                    notes: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::UpdateNote,
+                Capabilities {
+                    notes: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::DeleteNote,
+                Capabilities {
+                    notes: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::ParseWebhook,
+                Capabilities {
+                    webhooks: true,
+                    ..none
+                },
+            ),
+            (
+                Operation::ListFilter(Filter::Tags),
+                Capabilities {
+                    filter_tags: true,
+                    ..none
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn supports_reads_each_operation_from_its_own_flag() {
+        let flags = one_flag_each();
+        for (operation, caps) in &flags {
+            assert_eq!(caps.supports(*operation), Some(true), "{operation:?}");
+            assert_eq!(
+                Capabilities::NONE.supports(*operation),
+                Some(false),
+                "{operation:?}"
+            );
+            // No other operation's flag allows it (the notes share one).
+            for (other, other_caps) in &flags {
+                let shares = caps == other_caps;
+                if !shares {
+                    assert_eq!(
+                        other_caps.supports(*operation),
+                        Some(false),
+                        "{operation:?} by {other:?}'s flag"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_update_is_supported_where_any_part_is_and_each_mode_by_its_own_flag() {
+        let none = Capabilities::NONE;
+        for mode in [MetadataMode::Merge, MetadataMode::Replace] {
+            let only = Capabilities {
+                update_metadata_merge: mode == MetadataMode::Merge,
+                update_metadata_replace: mode == MetadataMode::Replace,
+                ..none
+            };
+            let field = |m: MetadataMode| Operation::UpdateField(m.update_field());
+            let other = match mode {
+                MetadataMode::Merge => MetadataMode::Replace,
+                MetadataMode::Replace => MetadataMode::Merge,
+            };
+            assert_eq!(only.supports(field(mode)), Some(true), "{mode:?}");
+            assert_eq!(only.supports(field(other)), Some(false), "{mode:?}");
+            assert_eq!(only.supports(Operation::UpdateCall), Some(true), "{mode:?}");
+        }
+        assert_eq!(none.supports(Operation::UpdateCall), Some(false));
+    }
+
+    #[test]
+    fn a_schedule_needs_the_dial_too_and_flags_say_nothing_of_extensions_or_other_fields() {
+        let scheduled = Operation::DialOption("scheduled_for");
+        let schedules = Capabilities {
+            dial: true,
+            dial_scheduled: true,
+            ..Capabilities::NONE
+        };
+        assert_eq!(schedules.supports(scheduled), Some(true));
+        let without_dial = Capabilities {
+            dial: false,
+            ..schedules
+        };
+        assert_eq!(without_dial.supports(scheduled), Some(false));
+        for unsaid in [
+            Operation::DialOption("language"),
+            Operation::UpdateField("tags"),
+            Operation::Extension("set_rating"),
+            Operation::ExtensionRead("usage"),
+        ] {
+            assert_eq!(schedules.supports(unsaid), None, "{unsaid:?}");
+        }
+    }
+}

@@ -529,11 +529,29 @@ impl MetadataMode {
     }
 }
 
-/// A change to a call.
+/// A change to a call ([`VoiceProvider::update_call`](crate::VoiceProvider::update_call)):
+/// what is set changes, the rest stays as it is. An update that changes nothing is refused
+/// before anything is sent.
 ///
-/// Build it as a struct literal ending in `..Default::default()`, which a new field then
-/// takes its default from. A struct literal without that base, or a pattern without `..`,
-/// breaks when a field is added: fields are added in minor releases only, never in a patch.
+/// Build it with [`CallUpdate::rename`], [`CallUpdate::merge_metadata`] or
+/// [`CallUpdate::replace_metadata`] (and their `with_` forms to change both), or as a
+/// struct literal ending in `..Default::default()`, which a new field then takes its
+/// default from. A struct literal without that base, or a pattern without `..`, breaks
+/// when a field is added: fields are added in minor releases only, never in a patch.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use voiceport_core::{CallUpdate, MetadataMode};
+///
+/// let outcome = BTreeMap::from([("outcome".to_owned(), serde_json::json!("booked"))]);
+/// let tagged = CallUpdate::merge_metadata(outcome.clone());
+/// assert_eq!(tagged.metadata_mode, MetadataMode::Merge);
+/// let both = CallUpdate::rename("Follow-up, Dana").with_metadata_replaced(outcome);
+/// assert_eq!(both.name.as_deref(), Some("Follow-up, Dana"));
+/// assert_eq!(both.metadata_mode, MetadataMode::Replace);
+/// assert!(CallUpdate::default().changes_nothing());
+/// # let _ = tagged;
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CallUpdate {
@@ -543,6 +561,57 @@ pub struct CallUpdate {
     pub metadata: Option<BTreeMap<String, Value>>,
     /// Merge or replace `metadata`.
     pub metadata_mode: MetadataMode,
+}
+
+impl CallUpdate {
+    /// A new display name, the metadata as it is.
+    pub fn rename(name: impl Into<String>) -> Self {
+        CallUpdate {
+            name: Some(name.into()),
+            ..CallUpdate::default()
+        }
+    }
+
+    /// `metadata` merged into the call's (its keys set, the others kept), the name as it is.
+    pub fn merge_metadata(metadata: BTreeMap<String, Value>) -> Self {
+        CallUpdate::default().with_metadata_merged(metadata)
+    }
+
+    /// `metadata` in place of the call's, whole (keys it lacks removed), the name as it is.
+    pub fn replace_metadata(metadata: BTreeMap<String, Value>) -> Self {
+        CallUpdate::default().with_metadata_replaced(metadata)
+    }
+
+    /// This update, merging `metadata` into the call's too.
+    #[must_use]
+    pub fn with_metadata_merged(self, metadata: BTreeMap<String, Value>) -> Self {
+        self.with_metadata(metadata, MetadataMode::Merge)
+    }
+
+    /// This update, replacing the call's metadata with `metadata` too.
+    #[must_use]
+    pub fn with_metadata_replaced(self, metadata: BTreeMap<String, Value>) -> Self {
+        self.with_metadata(metadata, MetadataMode::Replace)
+    }
+
+    /// This update, renaming the call too.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    fn with_metadata(mut self, metadata: BTreeMap<String, Value>, mode: MetadataMode) -> Self {
+        self.metadata = Some(metadata);
+        self.metadata_mode = mode;
+        self
+    }
+
+    /// Whether it leaves the call as it is: no name, no metadata (what the capability
+    /// guard refuses before sending).
+    pub fn changes_nothing(&self) -> bool {
+        self.name.is_none() && self.metadata.is_none()
+    }
 }
 
 /// A note to add ([`VoiceProvider::add_note`](crate::VoiceProvider::add_note)).

@@ -2,33 +2,24 @@
 //! formats before any adapter code runs.
 
 use crate::{
-    CallId, CallQuery, CallUpdate, Capabilities, DialRequest, Error, MetadataMode, NoteId,
-    NoteInput, NoteUpdate, Operation, Result,
+    CallId, CallQuery, CallUpdate, DialRequest, Error, MetadataMode, NoteId, NoteInput, NoteUpdate,
+    Operation, Result,
 };
 
 use super::Adapter;
 
-/// `Unsupported` unless the flag `supported` picks is set.
-pub(super) fn flag<A: Adapter>(
-    adapter: &A,
-    operation: Operation,
-    supported: impl Fn(&Capabilities) -> bool,
-) -> Result<()> {
-    if supported(&adapter.capabilities()) {
-        Ok(())
-    } else {
-        Err(Error::unsupported(adapter.kind(), operation))
+/// `Unsupported` unless the capabilities say `operation` is supported
+/// ([`Capabilities::supports`], the one table of which flag allows what).
+pub(super) fn flag<A: Adapter>(adapter: &A, operation: Operation) -> Result<()> {
+    match adapter.capabilities().supports(operation) {
+        Some(true) => Ok(()),
+        _ => Err(Error::unsupported(adapter.kind(), operation)),
     }
 }
 
 /// A per-call operation: its flag, then the call id's shape.
-pub(super) fn call<A: Adapter>(
-    adapter: &A,
-    operation: Operation,
-    id: &CallId,
-    supported: impl Fn(&Capabilities) -> bool,
-) -> Result<()> {
-    flag(adapter, operation, supported)?;
+pub(super) fn call<A: Adapter>(adapter: &A, operation: Operation, id: &CallId) -> Result<()> {
+    flag(adapter, operation)?;
     call_id(adapter, operation, id)
 }
 
@@ -47,7 +38,7 @@ pub(super) fn note<A: Adapter>(
     id: &CallId,
     note_id: &NoteId,
 ) -> Result<()> {
-    call(adapter, operation, id, |c| c.notes)?;
+    call(adapter, operation, id)?;
     let checked =
         (adapter.note_id_format()).check(adapter.kind(), operation, "note id", note_id.as_str());
     super::hidden(adapter, checked)
@@ -86,7 +77,7 @@ pub(super) fn note_update<A: Adapter>(
 /// numbers in E.164, so the number a call was dialed to finds it.
 pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQuery> {
     let caps = adapter.capabilities();
-    flag(adapter, Operation::ListCalls, |c| c.list_calls)?;
+    flag(adapter, Operation::ListCalls)?;
     query.ensure_supported(adapter.kind(), &caps)?;
     // Its refusals quote the filters' values: hidden should one be the key.
     super::hidden(adapter, query.validate(adapter.kind()))?;
@@ -115,10 +106,9 @@ pub(super) fn dial<A: Adapter>(adapter: &A, request: &DialRequest) -> Result<()>
 /// call id is checked last, so that what the vendor cannot do is said first.
 pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) -> Result<()> {
     let caps = adapter.capabilities();
-    let can_update = caps.update_name || caps.update_metadata_merge || caps.update_metadata_replace;
-    flag(adapter, Operation::UpdateCall, |_| can_update)?;
+    flag(adapter, Operation::UpdateCall)?;
     if update.name.is_some() {
-        flag(adapter, Operation::UpdateField("name"), |c| c.update_name)?;
+        flag(adapter, Operation::UpdateField("name"))?;
     }
     if update.metadata.is_some() {
         // Where the vendor takes the other mode, the refusal says so.
@@ -142,7 +132,7 @@ pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) 
             });
         }
     }
-    if update.name.is_none() && update.metadata.is_none() {
+    if update.changes_nothing() {
         return Err(Error::invalid_input(
             adapter.kind(),
             Operation::UpdateCall,

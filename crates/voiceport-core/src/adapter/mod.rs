@@ -322,7 +322,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
-        guard::call(self, op, id, |c| c.get_call)?;
+        guard::call(self, op, id)?;
         let guarded = Guarded(());
         run_operation(self, op, Some(id), Adapter::get_call(self, id, guarded)).await
     }
@@ -372,7 +372,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn get_transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
-        guard::call(self, op, id, |c| c.transcript)?;
+        guard::call(self, op, id)?;
         let guarded = Guarded(());
         let transcript = Adapter::get_transcript(self, id, guarded);
         run_operation(self, op, Some(id), transcript).await
@@ -380,7 +380,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let op = Operation::GetRecording;
-        guard::call(self, op, id, |c| c.recording)?;
+        guard::call(self, op, id)?;
         let guarded = Guarded(());
         let recording = Adapter::get_recording(self, id, guarded);
         run_operation(self, op, Some(id), recording).await
@@ -388,7 +388,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::EndCall;
-        guard::call(self, op, id, |c| c.end_call)?;
+        guard::call(self, op, id)?;
         let guarded = Guarded(());
         let ended = Adapter::end_call(self, id, guarded);
         // A refused end of a call that is there and not over is a conflict (see
@@ -399,7 +399,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::CancelCall;
-        guard::call(self, op, id, |c| c.cancel_call)?;
+        guard::call(self, op, id)?;
         let guarded = Guarded(());
         let canceled = Adapter::cancel_call(self, id, guarded);
         // A scheduled call refused as missing keeps the not-found: a wrong path or id reads
@@ -411,14 +411,14 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::DeleteCall;
-        guard::call(self, op, id, |c| c.delete_call)?;
+        guard::call(self, op, id)?;
         let guarded = Guarded(());
         run_operation(self, op, Some(id), Adapter::delete_call(self, id, guarded)).await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
-        guard::call(self, op, id, |c| c.notes)?;
+        guard::call(self, op, id)?;
         guard::note_text(self, op, note)?;
         let guarded = Guarded(());
         let added = Adapter::add_note(self, id, note, guarded);
@@ -448,7 +448,7 @@ impl<A: Adapter> VoiceProvider for A {
     }
 
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        guard::flag(self, Operation::ParseWebhook, |c| c.webhooks)?;
+        guard::flag(self, Operation::ParseWebhook)?;
         Adapter::codec(self).decode_webhook(body)
     }
 }

@@ -122,12 +122,15 @@ impl std::fmt::Debug for ErrorSource {
 /// Variants and their fields may be added in a minor release: match a variant with `..`
 /// (`Error::NotFound { provider, .. }`). Build one with a constructor: a vendor's answer
 /// with [`Error::from_status`] (unauthorized, not found, conflict, rate limited, server,
-/// unexpected), the others with [`Error::invalid_request`], [`Error::conflict`],
-/// [`Error::timeout`], [`Error::transport`], [`Error::interrupted`],
-/// [`Error::unsupported`], [`Error::decode`], [`Error::config`] and
-/// [`Error::invalid_argument`]; the kinds voiceport's HTTP client and its waits produce
-/// with [`Error::redirected`], [`Error::body_too_large`], [`Error::answer_cut`] and
-/// [`Error::wait_timed_out`] (for an application's test doubles).
+/// unexpected), its `Retry-After` added with [`Error::with_retry_after`]; the others with
+/// [`Error::invalid_request`] (or [`Error::invalid_input`], refused before sending),
+/// [`Error::conflict`], [`Error::timeout`], [`Error::transport`], [`Error::interrupted`],
+/// [`Error::unsupported`] (or [`Error::unsupported_because`], saying why),
+/// [`Error::decode`], [`Error::config`] and [`Error::invalid_argument`]; the kinds
+/// voiceport's HTTP client, its walks and its waits produce with [`Error::redirected`],
+/// [`Error::body_too_large`], [`Error::answer_cut`], [`Error::cursor_cycle`],
+/// [`Error::cursor_too_long`] and [`Error::wait_timed_out`] (for an application's test
+/// doubles).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -567,9 +570,28 @@ impl Error {
         }
     }
 
-    /// The same error with the wait the vendor asked for, where its kind carries one
-    /// (rate limited, server error).
-    pub(crate) fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+    /// The same error with the wait the vendor asked for (its `Retry-After`), where its
+    /// kind carries one (rate limited, server error); any other kind is returned as it is.
+    /// What voiceport's HTTP client does with a vendor's answer, and what an
+    /// application's test double of a rate limit needs to exercise its backoff.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use std::time::Duration;
+    /// use voiceport::{Error, Operation, ProviderKind};
+    ///
+    /// let limited = Error::from_status(ProviderKind::Retell, Operation::ListCalls, 429, None, Vec::new())
+    ///     .with_retry_after(Some(Duration::from_secs(2)));
+    /// assert!(limited.is_retryable());
+    /// assert_eq!(limited.retry_after(), Some(Duration::from_secs(2)));
+    ///
+    /// // A kind that carries no wait keeps none.
+    /// let missing = Error::from_status(ProviderKind::Retell, Operation::GetCall, 404, None, Vec::new())
+    ///     .with_retry_after(Some(Duration::from_secs(2)));
+    /// assert_eq!(missing.retry_after(), None);
+    /// ```
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
         if let Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } =
             &mut self
         {
