@@ -15,7 +15,7 @@
 //! call.vendor_status = Some("Completed".into());
 //! call.direction = Some(Direction::Outbound);
 //!
-//! // The same query means the same thing for every vendor.
+//! // A status filter means the same for every vendor: it matches the normalized status.
 //! let query = CallQuery { statuses: vec![CallStatus::Completed], ..Default::default() };
 //! assert!(query.matches(&call));
 //!

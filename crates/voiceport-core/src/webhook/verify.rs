@@ -108,20 +108,38 @@ impl Verifier {
     /// The vendor's usual check with `secret` (see [`Scheme::default_for`]). An empty
     /// secret (an unset variable read as `""`), or for a header scheme one a header cannot
     /// carry (anything but printable ASCII, or spaces around it), checks nothing: every
-    /// delivery is refused. [`Verifier::from_config`] says why instead.
+    /// delivery is refused. [`Verifier::try_with_secret`] and [`Verifier::from_config`]
+    /// say why instead.
     pub fn with_secret(kind: ProviderKind, secret: SecretString) -> Self {
+        // The default schemes need nothing but the secret: an error means it was empty, or
+        // one a header cannot carry.
+        Self::try_with_secret(kind, secret).unwrap_or_else(|_| Verifier {
+            rule: Rule::Refuse(Scheme::default_for(kind)),
+        })
+    }
+
+    /// [`Verifier::with_secret`], but a secret that would check nothing (empty, or for a
+    /// header scheme one a header cannot carry) is an error saying why, never showing
+    /// the secret: what to call at start-up with a secret read from the environment, so
+    /// that a missing one stops the application rather than refusing every delivery.
+    ///
+    /// ```
+    /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+    /// use voiceport::webhooks::Verifier;
+    /// use voiceport::{ProviderKind, SecretString};
+    ///
+    /// let secret = std::env::var("VAPI_WEBHOOK_SECRET").unwrap_or_default(); // unset here
+    /// let refused = Verifier::try_with_secret(ProviderKind::Vapi, SecretString::from(secret));
+    /// assert!(refused.is_err());
+    /// let verifier = Verifier::try_with_secret(ProviderKind::Vapi, "a-long-random-secret".into());
+    /// assert!(verifier.is_ok());
+    /// ```
+    pub fn try_with_secret(kind: ProviderKind, secret: SecretString) -> Result<Self> {
         let config = WebhookConfig {
             secret: Some(secret),
             ..WebhookConfig::default()
         };
-        match Verifier::from_config(kind, &config, "webhook", None) {
-            Ok(verifier) => verifier,
-            // The default schemes need nothing but the secret: it was empty, or one a
-            // header cannot carry.
-            Err(_) => Verifier {
-                rule: Rule::Refuse(Scheme::default_for(kind)),
-            },
-        }
+        Verifier::from_config(kind, &config, "webhook", None)
     }
 
     /// Whether `other` checks deliveries with the same secret (compared in constant
@@ -667,6 +685,32 @@ mod tests {
 
     use super::*;
     use crate::webhook::WebhookConfig;
+
+    /// A secret that would check nothing is an error from `try_with_secret` (never quoting
+    /// it), where `with_secret` builds a verifier that refuses every delivery.
+    #[test]
+    fn a_secret_that_checks_nothing_is_an_error_when_tried() {
+        let body = br#"{"event":"call_ended"}"#;
+        // A header carries no line break: HappyRobot's usual scheme is a header.
+        let cases = [
+            (ProviderKind::Vapi, ""),
+            (ProviderKind::HappyRobot, "hidden-part\nof-the-secret"),
+        ];
+        for (kind, secret) in cases {
+            let error = Verifier::try_with_secret(kind, secret.into()).unwrap_err();
+            let shown = format!("{error} {error:?}");
+            assert!(shown.contains("webhook"), "{kind}: {shown}");
+            if !secret.is_empty() {
+                assert!(!shown.contains("hidden-part"), "{kind}: {shown}");
+            }
+            let refusing = Verifier::with_secret(kind, secret.into());
+            let signed = refusing.sign(body, Utc::now());
+            assert!(refusing.verify(&signed, body).is_err(), "{kind}");
+        }
+        let good = Verifier::try_with_secret(ProviderKind::HappyRobot, "0123456789abcdef".into());
+        let good = good.unwrap();
+        assert!(good.verify(&good.sign(body, Utc::now()), body).is_ok());
+    }
 
     /// The signing time is checked again once the body is in: a body that takes its time
     /// to come does not stretch the tolerance. A head checked through `check_head` leaves
