@@ -1522,7 +1522,8 @@ fn dial_per_field() -> Vec<(
 
 /// Every field a dial sets is sent to the vendor, or refused, naming the field, before
 /// anything is sent: none is dropped unseen, on any vendor (a field added to
-/// `DialRequest` later included, which `dial_per_field` makes this test name).
+/// `DialRequest` later included, which `dial_per_field` makes this test name); and
+/// `check_dial`, which sends nothing, refuses exactly what the dial refuses.
 #[tokio::test]
 async fn no_vendor_drops_a_dial_field_unseen() {
     for vendor in vendors() {
@@ -1542,7 +1543,22 @@ async fn no_vendor_drops_a_dial_field_unseen() {
                 .mount(&server)
                 .await;
             let provider = connect(&vendor, &server, vendor.dial_options);
+            // Checked first, sending nothing, it refuses what the dial refuses, as the
+            // dial says it: every dial here is sent or refused before sending.
+            let checked = provider.check_dial(&request);
+            let sent = server.received_requests().await.unwrap_or_default();
+            assert!(
+                sent.is_empty(),
+                "{}: `{field}` checked: {sent:?}",
+                vendor.kind
+            );
             let dialed = provider.dial(&request).await;
+            assert_eq!(
+                checked.as_ref().map_err(ToString::to_string),
+                dialed.as_ref().map(|_| &()).map_err(ToString::to_string),
+                "{}: `{field}`: the check and the dial disagree",
+                vendor.kind
+            );
             let requests = server.received_requests().await.unwrap_or_default();
             let bodies: Vec<String> = (requests.iter())
                 .filter(|r| r.method == wiremock::http::Method::POST)

@@ -464,6 +464,12 @@ pub(crate) struct DialArgs {
     /// on.
     #[arg(long, value_name = "SECONDS", requires = "wait", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) wait_timeout: Option<u64>,
+    /// Check the dial as the provider does before sending it, and send nothing: says
+    /// whether it would be sent, or what the provider refuses (a field its vendor takes no
+    /// value for, a schedule it cannot keep), exiting as that dial would. The vendor may
+    /// still refuse an agent, number or campaign it does not know.
+    #[arg(long, conflicts_with_all = ["route", "wait"])]
+    pub(crate) check: bool,
 }
 
 #[derive(Debug, Args)]

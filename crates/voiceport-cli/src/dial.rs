@@ -94,7 +94,18 @@ pub(crate) async fn dial(
     json: bool,
 ) -> Outcome {
     let wait = wait_limit(&args);
+    let check = args.check;
     let request = dial_request(args)?;
+    if check {
+        provider.check_dial(&request)?;
+        return match json {
+            true => output::json(&serde_json::json!({ "would_dial": true })),
+            false => output::line(&format!(
+                "{} would send this dial (nothing was sent)",
+                provider.kind()
+            )),
+        };
+    }
     // The same provider is searched.
     let look = look_for_call(&named.command("calls list"), &request.to);
     let interrupt = Interrupt::new();

@@ -1139,6 +1139,45 @@ async fn dial_extra_fields_reach_the_vendor_body() {
     assert!(stderr(&out).contains("--extra \"no-equals\": expected KEY=VALUE"));
 }
 
+/// `calls dial --check` refuses what the dial refuses, said as the dial says it and with
+/// its exit code, and sends nothing where the dial would be sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn dial_check_refuses_what_the_dial_refuses_and_sends_nothing() {
+    let env = env().await;
+    let number = "+14155550177";
+    let dial = ["-p", "retell", "calls", "dial", "--to", number];
+    let with = |more: &[&'static str]| [&dial[..], more].concat();
+    let refused = run(Some(&env), &with(&["--language", "de-DE"])).await;
+    let checked = run(Some(&env), &with(&["--language", "de-DE", "--check"])).await;
+    assert_eq!(checked.status.code(), Some(4), "{}", stderr(&checked));
+    assert_eq!(stderr(&checked), stderr(&refused));
+
+    let out = run(Some(&env), &with(&["--check"])).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "retell would send this dial (nothing was sent)\n"
+    );
+    let out = run(Some(&env), &with(&["--check", "--json"])).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out), serde_json::json!({ "would_dial": true }));
+    // Nothing was sent: no call to the number.
+    let listed = run(
+        Some(&env),
+        &["-p", "retell", "calls", "list", "--to", number],
+    )
+    .await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(
+        stderr(&listed).contains("note: no call matched\n"),
+        "{}",
+        stderr(&listed)
+    );
+    // A check places no call to wait for.
+    let out = run(Some(&env), &with(&["--check", "--wait"])).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 /// Without `--config`, the configuration is `./voiceport.toml`, else the user's:
 /// `$XDG_CONFIG_HOME/voiceport/voiceport.toml` when `XDG_CONFIG_HOME` is absolute (a
 /// relative one is ignored, as the XDG specification says), else

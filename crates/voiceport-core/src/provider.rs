@@ -163,7 +163,7 @@ impl Capabilities {
     /// of [`VoiceProvider`] (`UpdateCall` when any part of a call can be updated), for a
     /// list filter ([`supports_filter`](Self::supports_filter)), a dial's schedule and an
     /// update's field; `None` where no flag says: a vendor extension (reached through
-    /// [`VoiceProvider::extension`]) and a dial field other than `scheduled_for`, which an
+    /// [`extension`](trait.VoiceProvider.html#method.extension)) and a dial field other than `scheduled_for`, which an
     /// adapter refuses, if it must, as it builds the request. The capability guard refuses
     /// by the same answers.
     ///
@@ -253,6 +253,7 @@ impl Capabilities {
 /// | `async fn get_call(&self, id: &CallId) -> Result<Call>` | one call |
 /// | `async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>` | one page (every page: [`VoiceProviderExt::calls`]) |
 /// | `async fn dial(&self, request: &DialRequest) -> Result<DialOutcome>` | place a call, never retried once sent |
+/// | `fn check_dial(&self, request: &DialRequest) -> Result<()>` | whether `dial` would send it, sending nothing |
 /// | `async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call>` | rename, set metadata |
 /// | `async fn get_transcript(&self, id: &CallId) -> Result<Transcript>` | its transcript |
 /// | `async fn get_recording(&self, id: &CallId) -> Result<Option<Recording>>` | its recording's URLs |
@@ -325,6 +326,36 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let _ = request;
         Err(Error::unsupported(self.kind(), Operation::Dial))
+    }
+
+    /// Checks `request` as [`dial`](Self::dial) does before it sends anything, and sends
+    /// nothing: `Ok` where the dial would be sent, else the error the dial would return
+    /// first (a dial or schedule the provider lacks, a field its vendor takes no value
+    /// for, a value it cannot take, a request without a destination). What an application
+    /// asks before dialing one request through several providers, whose vendors take
+    /// different fields ([`Capabilities::supports_dial`] reads the flags alone). An `Ok`
+    /// is no promise of the vendor's answer: the agent, the number or the campaign may
+    /// still be unknown there.
+    ///
+    /// The default, for a provider written without the adapter kit, checks the flags and
+    /// the request's own rules.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// # fn check(provider: &dyn voiceport::VoiceProvider) -> voiceport::Result<()> {
+    /// use voiceport::DialRequest;
+    ///
+    /// let request = DialRequest::to("+14155550187").with_language("es-MX");
+    /// if let Err(refusal) = provider.check_dial(&request) {
+    ///     println!("{} would refuse it: {refusal}", provider.kind());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn check_dial(&self, request: &DialRequest) -> Result<()> {
+        if let Some(operation) = self.capabilities().unsupported_in_dial(request) {
+            return Err(Error::unsupported(self.kind(), operation));
+        }
+        request.validate(self.kind())
     }
 
     /// Changes a call's name or metadata.

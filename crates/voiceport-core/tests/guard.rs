@@ -160,6 +160,7 @@ async fn false_flags_are_unsupported_before_adapter_code() {
         Operation::ListCalls,
     );
     unsupported(provider.dial(&DialRequest::to("+1")).await, Operation::Dial);
+    unsupported(provider.check_dial(&DialRequest::to("+1")), Operation::Dial);
     let rename = CallUpdate {
         name: Some("x".into()),
         ..Default::default()
@@ -216,6 +217,9 @@ async fn request_parts_are_checked_against_their_flags() {
         err.to_string(),
         "rounded does not support dial (`scheduled_for`)"
     );
+    // Checked without dialing, refused alike.
+    let checked = provider.check_dial(&scheduled).unwrap_err();
+    assert_eq!(checked.to_string(), err.to_string());
 
     let rename = CallUpdate {
         name: Some("x".into()),
@@ -260,8 +264,14 @@ async fn request_parts_are_checked_against_their_flags() {
         scheduled_for: Some(chrono::Utc::now() - ago),
         ..DialRequest::to("+14155550100")
     };
+    let checked = scheduling.check_dial(&at(chrono::TimeDelta::days(365)));
     let past = scheduling.dial(&at(chrono::TimeDelta::days(365))).await;
     let past = past.unwrap_err();
+    assert_eq!(checked.unwrap_err().to_string(), past.to_string());
+    // A time still ahead passes the check, which runs no adapter code that sends.
+    scheduling
+        .check_dial(&at(-chrono::TimeDelta::days(1)))
+        .unwrap();
     assert!(
         matches!(past, Error::InvalidRequest { status: None, .. }),
         "{past:?}"

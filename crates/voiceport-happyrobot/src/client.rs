@@ -376,6 +376,10 @@ impl Adapter for HappyRobot {
         HappyRobotCodec.decode_dial(&response.body)
     }
 
+    fn check_dial(&self, request: &DialRequest, _: Guarded) -> Result<()> {
+        dial_body(request, &self.options).map(drop)
+    }
+
     async fn get_transcript(&self, id: &CallId, _: Guarded) -> Result<Transcript> {
         let op = Operation::GetTranscript;
         let request = Request::get(op, ["calls", id.as_str(), "transcript"]).call_id(id.as_str());

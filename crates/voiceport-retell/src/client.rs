@@ -135,6 +135,10 @@ impl Adapter for Retell {
         RetellCodec.decode_dial(&response.body)
     }
 
+    fn check_dial(&self, request: &DialRequest, _: Guarded) -> Result<()> {
+        self.dial_request(request).map(drop)
+    }
+
     async fn update_call(&self, id: &CallId, update: &CallUpdate, _: Guarded) -> Result<Call> {
         let operation = Operation::UpdateCall;
         let request = Request::patch(operation, ["v2", "update-call", id.as_str()])

@@ -98,6 +98,10 @@ impl Adapter for Rounded {
         RoundedCodec.decode_dial(&response.body)
     }
 
+    fn check_dial(&self, request: &DialRequest, _: Guarded) -> Result<()> {
+        dial_body(request, &self.options).map(drop)
+    }
+
     async fn update_call(&self, id: &CallId, update: &CallUpdate, _: Guarded) -> Result<Call> {
         let operation = Operation::UpdateCall;
         let request = Request::patch(operation, ["calls", id.as_str()])

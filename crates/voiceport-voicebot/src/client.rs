@@ -279,6 +279,10 @@ impl Adapter for Vapi {
         dial_outcome_of(self.codec(), &body, decoded)
     }
 
+    fn check_dial(&self, request: &DialRequest, _: Guarded) -> Result<()> {
+        self.dial_request(request).map(drop)
+    }
+
     /// The answer's call is filled in from the numbers the client knows, never looked up,
     /// as a dial's is: the update is applied, and a caller giving up during a lookup would
     /// not learn that.

@@ -9,7 +9,7 @@ use crate::{
 use super::Adapter;
 
 /// `Unsupported` unless the capabilities say `operation` is supported
-/// ([`Capabilities::supports`], the one table of which flag allows what).
+/// ([`Capabilities::supports`](crate::Capabilities::supports), the one table of which flag allows what).
 pub(super) fn flag<A: Adapter>(adapter: &A, operation: Operation) -> Result<()> {
     match adapter.capabilities().supports(operation) {
         Some(true) => Ok(()),

@@ -167,6 +167,16 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
         Err(Error::unsupported(self.kind(), Operation::Dial))
     }
 
+    /// What [`dial`](Adapter::dial) refuses before sending, sending nothing
+    /// ([`VoiceProvider::check_dial`], after the guard): an adapter that dials builds its
+    /// request here with the builder its `dial` uses, so that the two refuse alike. The
+    /// default, for an adapter without a dial (which the guard refuses first), checks
+    /// nothing more.
+    fn check_dial(&self, request: &DialRequest, guarded: Guarded) -> Result<()> {
+        let _ = (request, guarded);
+        Ok(())
+    }
+
     /// Changes a call's name or metadata.
     async fn update_call(
         &self,
@@ -360,6 +370,12 @@ impl<A: Adapter> VoiceProvider for A {
         span.record("call_id", dialed.call_id.as_str());
         span.in_scope(|| tracing::debug!("call placed"));
         Ok(dialed)
+    }
+
+    fn check_dial(&self, request: &DialRequest) -> Result<()> {
+        guard::dial(self, request)?;
+        // Its refusals may quote the request's values: hidden should one be the key.
+        hidden(self, Adapter::check_dial(self, request, Guarded(())))
     }
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
