@@ -47,6 +47,7 @@ impl Delivery {
     /// let event = voiceport::codec(ProviderKind::Vapi)?.decode_webhook(body)?;
     /// let delivery = Delivery::new("support", ProviderKind::Vapi, event);
     /// assert_eq!(delivery.event.call_id().map(|id| id.as_str()), Some("c-1"));
+    /// assert_eq!(delivery.qualified_call_id().as_deref(), Some("support:c-1"));
     /// assert!(!delivery.reply(serde_json::json!({})));
     /// # }
     /// # Ok(()) }
@@ -60,6 +61,14 @@ impl Delivery {
             reply: None,
             key: None,
         }
+    }
+
+    /// `provider_name:call_id`, the form [`Registry::get_call`](crate::Registry::get_call)
+    /// and the CLI take, when the event names its call: to read the call again, or wait
+    /// for its end, through the registry that serves the receiver.
+    pub fn qualified_call_id(&self) -> Option<String> {
+        let id = self.event.call_id()?;
+        Some(format!("{}:{}", self.provider_name, id))
     }
 
     /// Answers the vendor's request with `body`, sent as JSON with 200, for an event that
