@@ -57,7 +57,7 @@ async fn application(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
             "{:<10} first line: {}: {}",
             "",
             first.speaker,
-            first.text.as_deref().unwrap_or("")
+            first.shown_text()
         );
     }
     Ok(())

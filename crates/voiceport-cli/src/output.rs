@@ -830,26 +830,10 @@ pub(crate) fn transcript(transcript: &Transcript, as_json: bool) -> Outcome {
             .start_secs
             .map(|s| format!("[{s:>6.1}s] "))
             .unwrap_or_default();
-        let tools: Vec<String> = utterance
-            .tool_calls
-            .iter()
-            .map(|t| {
-                format!(
-                    "{}({})",
-                    t.name.clone().unwrap_or_default(),
-                    t.arguments.clone().unwrap_or_default()
-                )
-            })
-            .collect();
-        let text = utterance
-            .text
-            .clone()
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| tools.join(", "));
         line(&format!(
             "{at}{}: {}",
             cell(&utterance.speaker.to_string()),
-            cell(&text)
+            cell(&utterance.shown_text())
         ))?;
     }
     Ok(())

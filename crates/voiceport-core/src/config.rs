@@ -500,6 +500,9 @@ pub struct ProvidersFile {
     pub routes: BTreeMap<String, RouteConfig>,
 }
 
+/// Why an empty configuration file is refused, and what fills it.
+const EMPTY_FILE: &str = "is empty: write a `[providers.NAME]` table in it (`voiceport sandbox > FILE` fills it once the sandbox listens, a moment after it starts)";
+
 impl ProvidersFile {
     /// A file built in code: its `providers` by name, the `default` one, and its `routes`.
     /// [`checked`](Self::checked) (which `Registry::from_file` calls) checks it as a file
@@ -602,12 +605,19 @@ impl ProvidersFile {
     /// # Errors
     ///
     /// [`Error::Config`]: at the file's path when it cannot be read (missing, a directory,
-    /// not UTF-8, not permitted); otherwise [`from_toml_str`](Self::from_toml_str)'s
-    /// errors, their message ending with `(in PATH)`.
+    /// not UTF-8, not permitted) or holds nothing but blanks; otherwise
+    /// [`from_toml_str`](Self::from_toml_str)'s errors, their message ending with
+    /// `(in PATH)`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::config(path.display().to_string(), format!("cannot read: {e}")))?;
+        // Most often one `voiceport sandbox > FILE` has not written yet (the shell creates
+        // it at once; the sandbox writes it once it listens): said so, rather than that
+        // the configuration names no provider.
+        if text.trim().is_empty() {
+            return Err(Error::config(path.display().to_string(), EMPTY_FILE));
+        }
         let file = Self::from_toml_str(&text).map_err(|e| match e {
             Error::Config { field, message } => {
                 Error::config(field, format!("{message} (in {})", path.display()))

@@ -831,6 +831,30 @@ fn a_secret_s_quoted_value_is_cut_out_whole() {
     }
 }
 
+/// An empty file (or one of blanks), most often one `voiceport sandbox > FILE` has not
+/// written yet, is refused at its path saying so, not read as naming no provider.
+#[test]
+fn an_empty_file_is_refused_saying_what_fills_it() {
+    let dir = std::env::temp_dir().join(format!("voiceport-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in [("empty.toml", ""), ("blank.toml", " \n\t\n")] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let error = ProvidersFile::from_path(&path).unwrap_err();
+        let shown = error.to_string();
+        assert!(
+            shown.contains(&path.display().to_string()) && shown.contains("is empty"),
+            "{shown}"
+        );
+        assert!(shown.contains("voiceport sandbox > FILE"), "{shown}");
+    }
+    // A comment is not emptiness: the file names no provider, said as such where used.
+    let commented = dir.join("comment.toml");
+    std::fs::write(&commented, "# filled in later\n").unwrap();
+    assert!(ProvidersFile::from_path(&commented).is_ok());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[cfg(unix)]
 #[test]
 fn a_key_file_others_can_read_gets_a_warning() {

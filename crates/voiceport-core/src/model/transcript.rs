@@ -83,6 +83,31 @@ impl Utterance {
         }
     }
 
+    /// What the turn shows as a line of a transcript: its text, else (a tool turn, which
+    /// says nothing) its tool calls as `name(arguments)`, separated by commas; empty for
+    /// neither.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Speaker, ToolCall, Utterance};
+    ///
+    /// let mut turn = Utterance::new(Speaker::Agent, None);
+    /// let args = Some(r#"{"order_id":"ORD-7781"}"#.to_owned());
+    /// turn.set_tool_calls(vec![ToolCall::new(None, Some("send_tracking_sms".into()), args)]);
+    /// assert_eq!(turn.shown_text(), r#"send_tracking_sms({"order_id":"ORD-7781"})"#);
+    /// assert_eq!(Utterance::new(Speaker::Customer, Some("Hi".into())).shown_text(), "Hi");
+    /// ```
+    pub fn shown_text(&self) -> std::borrow::Cow<'_, str> {
+        match self.text.as_deref().filter(|text| !text.is_empty()) {
+            Some(text) => text.into(),
+            None => (self.tool_calls.iter())
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+                .into(),
+        }
+    }
+
     /// Sets the tools this turn invoked. An agent's turn that invokes tools and says
     /// nothing becomes a [`Speaker::Tool`] turn, as vendors that give tool calls a message
     /// of their own have it: the same turn reads the same whatever the vendor.
@@ -123,6 +148,15 @@ impl ToolCall {
             name,
             arguments,
         }
+    }
+}
+
+/// `name(arguments)`, each part empty where the vendor gave none.
+impl std::fmt::Display for ToolCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.name.as_deref().unwrap_or_default();
+        let arguments = self.arguments.as_deref().unwrap_or_default();
+        write!(f, "{name}({arguments})")
     }
 }
 
