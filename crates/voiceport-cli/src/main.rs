@@ -385,10 +385,15 @@ fn dial_flags_named(error: &voiceport::Error, said: &str) -> Option<String> {
         error.operation(),
         Some(Operation::Dial | Operation::DialOption(_))
     );
-    let named: Vec<String> = (DIAL_FLAGS.iter())
+    let mut named: Vec<String> = (DIAL_FLAGS.iter())
         .filter(|(field, _)| dial && said.contains(&format!("`{field}`")))
         .map(|(field, flag)| format!("`{field}` is {flag}"))
         .collect();
+    // Where the library's advice names its own method (Rounded: set metadata after the
+    // dial with update_call), the command that does it.
+    if dial && said.contains("update_call") {
+        named.push("`update_call` is `voiceport calls update CALL_ID`".to_owned());
+    }
     (!named.is_empty()).then(|| named.join(", "))
 }
 

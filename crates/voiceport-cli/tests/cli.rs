@@ -1139,6 +1139,32 @@ async fn dial_extra_fields_reach_the_vendor_body() {
     assert!(stderr(&out).contains("--extra \"no-equals\": expected KEY=VALUE"));
 }
 
+/// A dial refused with advice naming a library method (Rounded takes no metadata on a
+/// dial: "set it after the dial with update_call") names the command that does it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dial_refusal_names_the_command_its_advice_means() {
+    let env = env().await;
+    let dial = [
+        "-p",
+        "rounded",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+        "--metadata",
+        "crm=42",
+    ];
+    let out = run(Some(&env), &dial).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "\n  on the command line: `metadata` is --metadata, `update_call` is `voiceport calls update CALL_ID`\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `calls dial --check` refuses what the dial refuses, said as the dial says it and with
 /// its exit code, and sends nothing where the dial would be sent.
 #[tokio::test(flavor = "multi_thread")]
