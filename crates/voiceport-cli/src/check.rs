@@ -62,12 +62,15 @@ impl Environment for LiveAccount {
 /// How long ending the calls a stopped check placed may take, in all.
 const END_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The mark of a case no option of `check` can run, explained once under the table.
+const NOT_FROM_THE_CLI_MARK: &str = "(*)";
+
 /// The cases (by their names, the same for every provider) that need what the command
 /// line never gives the suite: a number known to be busy, permission for a second call (a
 /// scheduled dial), a sample webhook delivery, and permission to change calls (the check
 /// never writes to a call: not even to the one its `--dial` placed, which it only ends, as
 /// a call left running costs the account, when its wait for the end fails). When not run,
-/// their table row says so, since no option of `check` would run them.
+/// their table row is marked so, since no option of `check` would run them.
 const NOT_FROM_THE_CLI: [&str; 10] = [
     "dial a busy line",
     "dial scheduled",
@@ -268,6 +271,8 @@ pub(crate) async fn run(
     if json {
         output::json(&report)?;
     } else {
+        // The cases no option of `check` can run are marked, and said once below.
+        let mut marked = false;
         let rows: Vec<Vec<String>> = report
             .cases
             .iter()
@@ -278,7 +283,8 @@ pub(crate) async fn run(
                 };
                 let why = match &c.outcome {
                     Outcome::NotRun(_) if NOT_FROM_THE_CLI.contains(&c.case.as_str()) => {
-                        format!("{why} (not from the CLI: the library's `conformance` feature runs it where an `Environment` allows)")
+                        marked = true;
+                        format!("{why} {NOT_FROM_THE_CLI_MARK}")
                     }
                     _ => why,
                 };
@@ -286,6 +292,11 @@ pub(crate) async fn run(
             })
             .collect();
         output::table(&["CASE", "RESULT", "WHY"], &rows)?;
+        if marked {
+            output::line(&format!(
+                "{NOT_FROM_THE_CLI_MARK} not from the CLI: the library's `conformance` feature runs it where an `Environment` allows"
+            ))?;
+        }
         output::line(&format!(
             "{}: {} passed, {} unsupported, {} failed, {} not run",
             report.provider,
