@@ -13,7 +13,8 @@
 //!   says what to do instead). Nothing was sent.
 //! - `outcome()` for a dial: a phone must not ring twice, so a dial is never retried once it
 //!   may have reached the vendor. `NotApplied`: nothing happened, dialing again is safe.
-//!   `Unknown`: the call may exist, look it up before dialing again. `Applied`: the vendor
+//!   `Unknown`: the call may exist, look it up before dialing again
+//!   (`provider.find_dialed(&request, dialed_at)`). `Applied`: the vendor
 //!   took it, only its answer was unreadable.
 //!
 //! The in-process sandbox's faults provoke each case: no account, no network.
@@ -22,7 +23,6 @@
 //! cargo run --example error_handling
 //! ```
 
-use futures::TryStreamExt;
 use voiceport::{
     CallId, CallQuery, DialRequest, Error, NoteInput, ProviderKind, RequestOutcome, VoiceProvider,
     VoiceProviderExt,
@@ -140,8 +140,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (what, fault, to) in cases {
         dial_and_look(&sandbox, provider.as_ref(), what, fault, to).await?;
     }
-    // Retell's time range reads when a call started: the call just dialed, still ringing,
-    // is found by its number and its `order_id` metadata instead (no time is sent).
+    // Retell's time range reads when a call started: `find_dialed` finds the call just
+    // dialed, still ringing, by its number alone, its creation time compared here.
     let retell = voiceport::connect(&sandbox.provider_config(ProviderKind::Retell))?;
     let what = "a 500 after the call was created, on Retell";
     let fault = Fault::new(FaultKind::Status(500)).after_handler();
@@ -161,7 +161,10 @@ async fn dial_and_look(
     let kind = provider.kind();
     sandbox.faults().inject(fault.vendor(kind).method("POST"));
     let before = sandbox.dialed_count(kind);
-    let err = dial(provider, to).await.unwrap_err();
+    let request = order(to);
+    // Taken just before the dial: the look afterwards reads the calls since then.
+    let dialed_at = voiceport::chrono::Utc::now();
+    let err = provider.dial(&request).await.unwrap_err();
     sandbox.faults().clear();
     let placed = sandbox.dialed_count(kind) - before;
     println!("dial, {what}:\n  error:   {err}");
@@ -171,7 +174,7 @@ async fn dial_and_look(
         }
         // The call may exist (Unknown) or does (Applied): look before dialing again.
         outcome => {
-            let found = find_recent_dial(provider, to).await?;
+            let found = provider.find_dialed(&request, dialed_at).await?.len();
             println!("  {outcome:?}: looked it up before dialing again, found {found}");
             assert_eq!(
                 found, placed,
@@ -183,32 +186,13 @@ async fn dial_and_look(
     Ok(())
 }
 
-/// How many calls to `to` carry this example's `order_id`, on every page (a filtered page
-/// can be short, or empty, with more after it). The last minute's calls only, except
-/// where the vendor applies a time range to the start time (Rounded, Retell): a call
-/// still ringing or never connected is in no range there, so every call to `to` is read.
-async fn find_recent_dial(provider: &dyn VoiceProvider, to: &str) -> voiceport::Result<usize> {
-    let on_start = provider.capabilities().time_range_on_start;
-    let query = CallQuery {
-        to_number: Some(to.into()),
-        since: (!on_start)
-            .then(|| voiceport::chrono::Utc::now() - voiceport::chrono::TimeDelta::minutes(1)),
-        ..CallQuery::default()
-    };
-    let ours = |call: &voiceport::Call| call.metadata.get("order_id") == Some(&ORDER_ID.into());
-    let calls: Vec<_> = (provider.calls(query))
-        .try_filter(|call| std::future::ready(ours(call)))
-        .try_collect()
-        .await?;
-    Ok(calls.len())
-}
-
 /// Your own id for what a dial is for: no vendor filters on metadata, but among the calls
-/// to a number it tells yours apart.
+/// to a number `find_dialed` tells yours apart by it, where the vendor reads it back.
 const ORDER_ID: &str = "A-1042";
 
-async fn dial(provider: &dyn VoiceProvider, to: &str) -> voiceport::Result<()> {
+/// A dial to `to`, carrying this example's order id.
+fn order(to: &str) -> DialRequest {
     let mut request = DialRequest::to(to);
     request.metadata.insert("order_id".into(), ORDER_ID.into());
-    provider.dial(&request).await.map(|_| ())
+    request
 }

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use voiceport::{CallQuery, DialRequest, Error, ProviderKind, RequestOutcome, VoiceProvider, Wait};
+use voiceport::{
+    CallQuery, DialRequest, Error, ProviderKind, RequestOutcome, VoiceProvider, VoiceProviderExt,
+    Wait,
+};
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
 async fn setup(kind: ProviderKind, max_attempts: u32) -> (Sandbox, Arc<dyn VoiceProvider>) {
@@ -327,4 +330,79 @@ async fn a_voicebot_list_that_ignores_its_parameters_still_walks_every_call_once
     let ignored = ids(provider.calls(query()).try_collect().await.unwrap());
     assert_eq!(ignored, honoured);
     assert!(!sandbox.faults().is_empty(), "the fault stays armed");
+}
+
+/// After a dial whose answer was lost (the call placed, a 500 sent instead), `find_dialed`
+/// finds the call it placed on every vendor: by the number and the time, a vendor ranging
+/// by the start time included (the call still ringing has none), and leaves out another
+/// call to the same number whose order id reads back otherwise. A call to another number,
+/// or one placed before the time given, is not this dial's.
+#[tokio::test]
+async fn find_dialed_finds_the_call_a_lost_answer_placed() {
+    let number = "+14155550177";
+    let with_order = |order: &str| {
+        let mut request = DialRequest::to(number);
+        request.metadata.insert("order_id".into(), order.into());
+        request
+    };
+    for &kind in voiceport_sandbox::EMULATED {
+        let (sandbox, provider) = setup(kind, 5).await;
+        // Rounded takes no metadata on a dial: its calls are told apart by time alone.
+        let takes_metadata = provider.check_dial(&with_order("A-1")).is_ok();
+        let ours = match takes_metadata {
+            true => with_order("A-2"),
+            false => DialRequest::to(number),
+        };
+        let started = voiceport::chrono::Utc::now();
+        let other = match takes_metadata {
+            true => provider.dial(&with_order("A-1")).await.unwrap(),
+            false => provider.dial(&DialRequest::to(number)).await.unwrap(),
+        };
+        sandbox.faults().inject(
+            Fault::new(FaultKind::Status(500))
+                .vendor(kind)
+                .method("POST")
+                .after_handler()
+                .times(1),
+        );
+        let dialed_at = voiceport::chrono::Utc::now();
+        let err = provider.dial(&ours).await.unwrap_err();
+        assert!(err.call_may_exist(), "{kind}: {err:?}");
+        assert_eq!(sandbox.dialed_count(kind), 2, "{kind}");
+
+        // Every call to the number since the first dial: the other, and the one placed.
+        let both = provider
+            .find_dialed(&DialRequest::to(number), started)
+            .await
+            .unwrap();
+        assert_eq!(both.len(), 2, "{kind}: {both:#?}");
+        let placed = (both.iter())
+            .find(|call| call.id != other.call_id)
+            .unwrap_or_else(|| panic!("{kind}: {both:#?}"));
+        let found = provider.find_dialed(&ours, dialed_at).await.unwrap();
+        assert!(
+            found.iter().any(|call| call.id == placed.id),
+            "{kind}: the call placed was not found: {found:#?}"
+        );
+        // The other call reads back another order id where the vendor reads metadata
+        // back (it is left out), and is kept where it does not (it may be this dial's).
+        let other_call = (both.iter()).find(|call| call.id == other.call_id).unwrap();
+        let told_apart = other_call.metadata.contains_key("order_id");
+        let other_found = found.iter().any(|call| call.id == other.call_id);
+        assert_eq!(other_found, !told_apart, "{kind}: {found:#?}");
+        assert!(!told_apart || takes_metadata, "{kind}");
+
+        // Another number: nothing. A time after both calls were created (past the
+        // clocks' margin): nothing, where the calls say when they were created.
+        let elsewhere = DialRequest::to("+14155550166");
+        assert!(
+            (provider.find_dialed(&elsewhere, started).await.unwrap()).is_empty(),
+            "{kind}"
+        );
+        if both.iter().all(|call| call.created_at.is_some()) {
+            let later = dialed_at + voiceport::chrono::TimeDelta::minutes(10);
+            let found = provider.find_dialed(&ours, later).await.unwrap();
+            assert!(found.is_empty(), "{kind}: {found:#?}");
+        }
+    }
 }

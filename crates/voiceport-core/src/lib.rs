@@ -62,6 +62,7 @@ mod config;
 pub mod conformance;
 mod error;
 mod event;
+mod find_dialed;
 pub mod http;
 mod ids;
 mod interrupt;

@@ -315,9 +315,8 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// no [`Error::outcome`] either: the request may already have reached the vendor, and
     /// **the call may have been placed** without its id ever reaching you. Treat a dropped
     /// dial like [`RequestOutcome::Unknown`](crate::RequestOutcome::Unknown): look the call
-    /// up (list by the number called, and tell yours apart by a metadata value you set
-    /// on the dial where the vendor reads it back, else by its time: listings filter by
-    /// number, not by metadata) before dialing again. To bound a dial's time without
+    /// up before dialing again ([`find_dialed`](VoiceProviderExt::find_dialed), with the
+    /// time taken just before the dial). To bound a dial's time without
     /// losing its outcome, set the provider's
     /// `timeout_secs` instead: a timeout then comes back as [`Error::Timeout`], whose
     /// outcome says whether the request was sent. To stop on a signal (Ctrl-C), run the
@@ -485,6 +484,50 @@ pub trait VoiceProviderExt: VoiceProvider {
     #[must_use = "a stream does nothing unless polled"]
     fn pages(&self, query: CallQuery) -> BoxStream<'_, Result<CallPage>> {
         crate::paging::page_stream(self, query)
+    }
+
+    /// The calls `request`, dialed at `dialed_at` (a time taken just before the dial), may
+    /// have placed: the look to take before dialing again after a dial whose outcome is
+    /// not known ([`Error::call_may_exist`]), or whose future was dropped.
+    ///
+    /// It lists the calls to `request.to` created since two minutes before `dialed_at`
+    /// (the vendor's clock may be behind), by the vendor's filters where it has them and
+    /// compared here where it does not: a vendor that ranges by the start time (see
+    /// [`Capabilities::time_range_on_start`]) is asked for every call to the number,
+    /// since a call still ringing has no start; a listing that comes newest first stops
+    /// at the first older call. Of those, a call that reads back one of the request's
+    /// metadata keys with another value is left out; one without the key is kept, since
+    /// not every vendor reads a dial's metadata back (set a key of your own, an order id,
+    /// on every dial, to tell calls to one number apart where it does). Empty: no call
+    /// was placed, and dialing again is safe.
+    ///
+    /// ```no_run
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{DialRequest, VoiceProviderExt};
+    ///
+    /// # async fn run(provider: &dyn voiceport::VoiceProvider) -> voiceport::Result<()> {
+    /// let mut request = DialRequest::to("+14155550187");
+    /// request.metadata.insert("order_id".into(), "A-1042".into());
+    /// let dialed_at = chrono::Utc::now();
+    /// match provider.dial(&request).await {
+    ///     Ok(dialed) => println!("placed {}", dialed.call_id),
+    ///     Err(error) if error.call_may_exist() => {
+    ///         match provider.find_dialed(&request, dialed_at).await?.as_slice() {
+    ///             [] => println!("no call was placed: dialing again is safe"),
+    ///             [call] => println!("placed after all: {}", call.id),
+    ///             calls => println!("{} calls may be this dial's: look before dialing", calls.len()),
+    ///         }
+    ///     }
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn find_dialed(
+        &self,
+        request: &DialRequest,
+        dialed_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::Call>> {
+        crate::find_dialed::find_dialed(self, request, dialed_at).await
     }
 
     /// The transcript of a call already read (from a listing, a webhook, `get_call`): the

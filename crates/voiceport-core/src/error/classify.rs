@@ -84,7 +84,8 @@ impl Error {
     /// For the error of a dial: whether a call may exist at the vendor, the request having
     /// possibly reached it ([`outcome`](Self::outcome) is not
     /// [`NotApplied`](RequestOutcome::NotApplied)). Look the call up before dialing again
-    /// (see [`RequestOutcome`]). A routed dial's error asks the same of its provider
+    /// ([`VoiceProviderExt::find_dialed`](crate::VoiceProviderExt::find_dialed); see
+    /// [`RequestOutcome`]). A routed dial's error asks the same of its provider
     /// (`RouteError::call_may_exist`).
     ///
     /// ```

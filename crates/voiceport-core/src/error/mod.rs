@@ -48,10 +48,12 @@ impl FieldError {
 ///
 /// This matters for requests that are not idempotent, above all `dial`: a phone must not ring
 /// twice, so a caller that sees [`RequestOutcome::Unknown`] should look the call up before
-/// dialing again: list by the number called, and tell the call apart by an id of your own
-/// in its metadata. Leave the time range out where
-/// [`Capabilities::time_range_on_start`](crate::Capabilities::time_range_on_start) is set
-/// (Rounded, Retell): a call still ringing has no start, and is in no range there.
+/// dialing again: [`VoiceProviderExt::find_dialed`](crate::VoiceProviderExt::find_dialed)
+/// lists the calls to the number called since the dial, and tells them apart by an id of
+/// your own in the request's metadata where the vendor reads it back. (By hand: leave the
+/// time range out where
+/// [`Capabilities::time_range_on_start`](crate::Capabilities::time_range_on_start) is set,
+/// Rounded and Retell: a call still ringing has no start, and is in no range there.)
 ///
 /// `Display` writes it for a log line or a message: `not applied`, `unknown` or `applied`.
 ///
