@@ -437,6 +437,34 @@ fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
     .unwrap();
     let served = Receiver::builder(&two).providers(["b"]).served().unwrap();
     assert_eq!(served, ["b"]);
+    // Several providers whose secrets are unset are said at once, not one per start.
+    let both_unset = Registry::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.a.webhook]\nsecret_env = \"VOICEPORT_TEST_NO_SUCH_SECRET\"\n\
+         [providers.b]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.b.webhook]\nsecret_env = \"VOICEPORT_TEST_NO_SUCH_SECRET_B\"\n\
+         [providers.c]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.c.webhook]\nsecret = \"s3cret-c\"\n",
+    )
+    .unwrap();
+    let err = Receiver::builder(&both_unset).served().unwrap_err();
+    let said = err.to_string();
+    assert!(
+        said.contains("2 providers' webhook tables cannot be used"),
+        "{said}"
+    );
+    assert!(said.contains("`providers.a.webhook"), "{said}");
+    assert!(
+        said.contains("VOICEPORT_TEST_NO_SUCH_SECRET is not set"),
+        "{said}"
+    );
+    assert!(
+        said.contains("VOICEPORT_TEST_NO_SUCH_SECRET_B is not set"),
+        "{said}"
+    );
+    assert!(said.contains("`only`"), "{said}");
+    let served = Receiver::builder(&both_unset)
+        .providers(["c"])
+        .served()
+        .unwrap();
+    assert_eq!(served, ["c"]);
     // No provider to serve: refused, not a router answering every delivery 404.
     let none =
         Registry::from_toml_str("[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n").unwrap();

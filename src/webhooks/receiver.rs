@@ -324,21 +324,28 @@ impl ReceiverBuilder<'_> {
 
     fn endpoints(&self) -> Result<BTreeMap<String, Endpoint>> {
         let mut endpoints = BTreeMap::new();
+        // Every provider whose table cannot be used (a secret's variable unset, say) is
+        // said at once, not one per start.
+        let mut unusable = Vec::new();
         for (name, config) in &self.registry.file().providers {
             let named = self.only.as_ref().map(|only| only.contains(name));
             // A provider left out is not looked at: its secret need not be set.
             if named == Some(false) {
                 continue;
             }
-            let verifier = match config.webhook_verifier()? {
-                Some(verifier) => verifier,
-                None if named == Some(true) => {
+            let verifier = match config.webhook_verifier() {
+                Ok(Some(verifier)) => verifier,
+                Err(error) => {
+                    unusable.push(error);
+                    continue;
+                }
+                Ok(None) if named == Some(true) => {
                     let table = config.field_name("webhook");
                     let message =
                         format!("no webhook table: add [{table}] to receive its deliveries");
                     return Err(voiceport_core::Error::config(table, message));
                 }
-                None => continue,
+                Ok(None) => continue,
             };
             let codec = crate::codec_named(config.kind, || config.field_name("kind"))?;
             let reply_timeout = match &config.webhook {
@@ -374,6 +381,9 @@ impl ReceiverBuilder<'_> {
                     secret_mask,
                 },
             );
+        }
+        if let Some(error) = all_of(unusable) {
+            return Err(error);
         }
         if let Some(only) = &self.only
             && let Some(unknown) = only.iter().find(|name| !endpoints.contains_key(*name))
@@ -516,6 +526,27 @@ fn check_path(path: &str) -> Result<()> {
         return refuse("its other segments are plain names (not empty, no `{`, `}`, `*` or `:`)");
     }
     Ok(())
+}
+
+/// The errors of the providers whose webhook tables cannot be used, as one: the one
+/// itself, or for several a configuration error that says each, and that `only` serves
+/// the others alone.
+fn all_of(mut unusable: Vec<voiceport_core::Error>) -> Option<voiceport_core::Error> {
+    if unusable.len() < 2 {
+        return unusable.pop();
+    }
+    let each: Vec<String> = (unusable.iter())
+        .map(|error| match error {
+            voiceport_core::Error::Config { field, message, .. } => format!("`{field}`: {message}"),
+            other => other.to_string(),
+        })
+        .collect();
+    let message = format!(
+        "{} providers' webhook tables cannot be used: {} (name the others with `only` to serve them alone)",
+        unusable.len(),
+        each.join("; ")
+    );
+    Some(voiceport_core::Error::config("providers", message))
 }
 
 #[cfg(test)]
