@@ -620,6 +620,12 @@ fn toml_syntax_errors_keep_the_line_column_and_key_but_never_the_value() {
          [providers.a.retry]              # all optional\nmax_attempts = 4x\n",
     ));
     assert_eq!(field, "providers.a.retry.max_attempts");
+    // A header left open names the table it was naming, not `.`.
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "default = \"sales\"\n[providers.sales\nkind = \"rounded\"\n",
+    ));
+    assert_eq!(field, "providers.sales");
+    assert!(message.contains("line 2"), "{message}");
 }
 
 /// A table given twice is reported at the table's path, quoted parts unquoted, not at

@@ -184,13 +184,17 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
-/// The table a header line names (`[providers.a]`, `[[x]]`; a comment may follow), dotted.
+/// The table a header line names (`[providers.a]`, `[[x]]`; a comment may follow), dotted;
+/// also a header left open (`[providers.a`), the table it was naming.
 fn table_header(line: &str) -> Option<String> {
     let line = line.trim_start();
     let inner = line.strip_prefix("[[").or_else(|| line.strip_prefix('['))?;
     let (name, rest) = dotted_key(inner)?;
-    let rest = rest.strip_prefix(']')?;
-    let rest = rest.strip_prefix(']').unwrap_or(rest).trim_start();
+    let rest = match rest.strip_prefix(']') {
+        Some(rest) => rest.strip_prefix(']').unwrap_or(rest),
+        None => rest,
+    };
+    let rest = rest.trim_start();
     (rest.is_empty() || rest.starts_with('#')).then_some(name)
 }
 
