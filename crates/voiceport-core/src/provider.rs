@@ -499,7 +499,8 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// metadata keys with another value is left out; one without the key is kept, since
     /// not every vendor reads a dial's metadata back (set a key of your own, an order id,
     /// on every dial, to tell calls to one number apart where it does). Empty: no call
-    /// was placed, and dialing again is safe.
+    /// has been placed so far; a dial that timed out may still be at work at the vendor,
+    /// so look again a little later (a minute) before dialing again.
     ///
     /// ```no_run
     /// # use voiceport_core as voiceport;
@@ -513,7 +514,7 @@ pub trait VoiceProviderExt: VoiceProvider {
     ///     Ok(dialed) => println!("placed {}", dialed.call_id),
     ///     Err(error) if error.call_may_exist() => {
     ///         match provider.find_dialed(&request, dialed_at).await?.as_slice() {
-    ///             [] => println!("no call was placed: dialing again is safe"),
+    ///             [] => println!("no call so far: look again in a minute, then dial"),
     ///             [call] => println!("placed after all: {}", call.id),
     ///             calls => println!("{} calls may be this dial's: look before dialing", calls.len()),
     ///         }
