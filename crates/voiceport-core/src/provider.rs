@@ -264,6 +264,7 @@ impl Capabilities {
 /// | `async fn update_note(&self, id: &CallId, note_id: &NoteId, update: &NoteUpdate) -> Result<Call>` | change a note |
 /// | `async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call>` | delete a note |
 /// | `fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent>` | a webhook body as an event (verify it first) |
+/// | `fn wrapped(&self) -> Option<&dyn VoiceProvider>` | for middleware: the provider it forwards to |
 ///
 /// [`VoiceProviderExt`] adds `calls` and `pages` (every page, lazily), `transcript_of`, `recording_of` and
 /// `wait_until_ended`.
@@ -443,6 +444,34 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
         let _ = body;
         Err(Error::unsupported(self.kind(), Operation::ParseWebhook))
     }
+
+    /// The provider this one forwards to, for a wrapper (middleware of the application's:
+    /// logging, metrics, a rate limiter): [`extension`](trait.VoiceProvider.html#method.extension)
+    /// looks through it to the vendor's client. `None`, the default, for a provider that
+    /// wraps none.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use std::sync::Arc;
+    /// use voiceport::{CallId, CallPage, CallQuery, Call, Capabilities, ProviderKind, Result, VoiceProvider};
+    ///
+    /// /// Counts the calls read, forwarding everything else.
+    /// #[derive(Debug)]
+    /// struct Counted(Arc<dyn VoiceProvider>);
+    ///
+    /// #[voiceport::async_trait]
+    /// impl VoiceProvider for Counted {
+    ///     fn kind(&self) -> ProviderKind { self.0.kind() }
+    ///     fn capabilities(&self) -> Capabilities { self.0.capabilities() }
+    ///     async fn get_call(&self, id: &CallId) -> Result<Call> { self.0.get_call(id).await }
+    ///     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> { self.0.list_calls(query).await }
+    ///     // … and the other operations the application uses.
+    ///     fn wrapped(&self) -> Option<&dyn VoiceProvider> { Some(self.0.as_ref()) }
+    /// }
+    /// ```
+    fn wrapped(&self) -> Option<&dyn VoiceProvider> {
+        None
+    }
 }
 
 impl dyn VoiceProvider {
@@ -462,12 +491,28 @@ impl dyn VoiceProvider {
     /// }
     /// # }
     /// ```
+    ///
+    /// A provider wrapped in middleware of the application's (logging, metrics, a rate
+    /// limiter) is looked through where the wrapper says what it wraps
+    /// ([`VoiceProvider::wrapped`]).
     pub fn extension<T: Any>(&self) -> Option<&T> {
-        // `Any` is a supertrait: the trait object upcasts to it.
-        let any: &dyn Any = self;
-        any.downcast_ref::<T>()
+        let mut provider = self;
+        // A few wrappers deep at most: one that names itself would otherwise be followed
+        // for ever.
+        for _ in 0..MAX_WRAPPERS {
+            // `Any` is a supertrait: the trait object upcasts to it.
+            let any: &dyn Any = provider;
+            if let Some(found) = any.downcast_ref::<T>() {
+                return Some(found);
+            }
+            provider = provider.wrapped()?;
+        }
+        None
     }
 }
+
+/// How many wrappers deep [`extension`](trait.VoiceProvider.html#method.extension) looks.
+const MAX_WRAPPERS: usize = 16;
 
 /// Conveniences built on [`VoiceProvider`], for every provider.
 #[async_trait]

@@ -415,6 +415,69 @@ async fn ids_are_checked_and_page_sizes_bounded() {
     }
 }
 
+/// Middleware of an application's: forwards what it is asked, and says what it wraps
+/// only when told to (`names_inner`); `loops` names itself instead, a bug.
+#[derive(Debug)]
+struct Wrapper {
+    inner: std::sync::Arc<dyn VoiceProvider>,
+    names_inner: bool,
+    loops: bool,
+}
+
+#[async_trait]
+impl VoiceProvider for Wrapper {
+    fn kind(&self) -> ProviderKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn get_call(&self, id: &CallId) -> Result<Call> {
+        self.inner.get_call(id).await
+    }
+    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+        self.inner.list_calls(query).await
+    }
+    fn wrapped(&self) -> Option<&dyn VoiceProvider> {
+        match (self.loops, self.names_inner) {
+            (true, _) => Some(self),
+            (false, true) => Some(self.inner.as_ref()),
+            (false, false) => None,
+        }
+    }
+}
+
+/// `extension` looks through wrappers that say what they wrap, however deep (within
+/// reason), and never follows a wrapper that names itself for ever.
+#[test]
+fn extension_looks_through_middleware_that_names_what_it_wraps() {
+    let counting: std::sync::Arc<dyn VoiceProvider> =
+        std::sync::Arc::new(Counting::new(everything()));
+    let wrap = |inner: std::sync::Arc<dyn VoiceProvider>, names_inner: bool| {
+        std::sync::Arc::new(Wrapper {
+            inner,
+            names_inner,
+            loops: false,
+        }) as std::sync::Arc<dyn VoiceProvider>
+    };
+    let twice = wrap(wrap(counting.clone(), true), true);
+    assert!(twice.extension::<Counting>().is_some());
+    assert!(
+        twice.extension::<Wrapper>().is_some(),
+        "the outer one itself"
+    );
+    assert!(twice.extension::<String>().is_none());
+    let silent = wrap(counting.clone(), false);
+    assert!(silent.extension::<Counting>().is_none());
+    let looping = Wrapper {
+        inner: counting,
+        names_inner: true,
+        loops: true,
+    };
+    let looping: &dyn VoiceProvider = &looping;
+    assert!(looping.extension::<Counting>().is_none());
+}
+
 // On a paused clock: the wait's time is the runtime's, and it passes only when every task
 // waits, so no loaded machine can stretch a look past the deadline.
 #[tokio::test(start_paused = true)]
