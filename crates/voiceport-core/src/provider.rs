@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, DialOutcome, DialRequest, Error,
-    Filter, NoteId, NoteInput, NoteUpdate, Operation, ProviderKind, Recording, Result, SortOrder,
-    Transcript,
+    Filter, MetadataMode, NoteId, NoteInput, NoteUpdate, Operation, ProviderKind, Recording,
+    Result, SortOrder, Transcript,
 };
 
 /// What a provider supports: operations, list filters and artifacts, as flat flags.
@@ -187,9 +187,14 @@ impl Capabilities {
             Operation::UpdateCall => {
                 self.update_name || self.update_metadata_merge || self.update_metadata_replace
             }
+            // The fields as `MetadataMode::update_field` names them.
             Operation::UpdateField("name") => self.update_name,
-            Operation::UpdateField("metadata (merge)") => self.update_metadata_merge,
-            Operation::UpdateField("metadata (replace)") => self.update_metadata_replace,
+            Operation::UpdateField(field) if field == MetadataMode::Merge.update_field() => {
+                self.update_metadata_merge
+            }
+            Operation::UpdateField(field) if field == MetadataMode::Replace.update_field() => {
+                self.update_metadata_replace
+            }
             Operation::GetTranscript => self.transcript,
             Operation::GetRecording => self.recording,
             Operation::EndCall => self.end_call,
@@ -217,16 +222,23 @@ impl Capabilities {
         self.unsupported_in_dial(request).is_none()
     }
 
-    /// What of `request` the flags refuse, as the capability guard reports it: the dial
-    /// itself, else its schedule. One rule for the guard and
-    /// [`supports_dial`](Self::supports_dial).
-    pub(crate) fn unsupported_in_dial(&self, request: &DialRequest) -> Option<Operation> {
-        if !self.dial {
-            Some(Operation::Dial)
-        } else if request.scheduled_for.is_some() && !self.dial_scheduled {
-            Some(Operation::DialOption("scheduled_for"))
-        } else {
-            None
+    /// What of `request` the flags refuse ([`supports`](Self::supports)): the dial itself,
+    /// else its schedule.
+    fn unsupported_in_dial(&self, request: &DialRequest) -> Option<Operation> {
+        let schedule =
+            (request.scheduled_for.is_some()).then_some(Operation::DialOption("scheduled_for"));
+        (std::iter::once(Operation::Dial).chain(schedule))
+            .find(|operation| self.supports(*operation) != Some(true))
+    }
+
+    /// What a dial of `request` is refused for before any adapter code runs, by a provider
+    /// of `kind` with these flags: a dial or a schedule they do not allow, else what the
+    /// request's own rules refuse (no destination, a schedule in the past). One rule for
+    /// the capability guard and [`VoiceProvider::check_dial`]'s default.
+    pub(crate) fn refuse_dial(&self, kind: ProviderKind, request: &DialRequest) -> Result<()> {
+        match self.unsupported_in_dial(request) {
+            Some(operation) => Err(Error::unsupported(kind, operation)),
+            None => request.validate(kind),
         }
     }
 
@@ -352,10 +364,7 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// # Ok(()) }
     /// ```
     fn check_dial(&self, request: &DialRequest) -> Result<()> {
-        if let Some(operation) = self.capabilities().unsupported_in_dial(request) {
-            return Err(Error::unsupported(self.kind(), operation));
-        }
-        request.validate(self.kind())
+        self.capabilities().refuse_dial(self.kind(), request)
     }
 
     /// Changes a call's name or metadata.

@@ -95,37 +95,35 @@ pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQue
 
 /// A dial: the flag, a destination, and a schedule only where the vendor takes one.
 pub(super) fn dial<A: Adapter>(adapter: &A, request: &DialRequest) -> Result<()> {
-    if let Some(operation) = adapter.capabilities().unsupported_in_dial(request) {
-        return Err(Error::unsupported(adapter.kind(), operation));
-    }
+    let refused = adapter.capabilities().refuse_dial(adapter.kind(), request);
     // Its refusals quote the request's values: hidden should one be the key.
-    super::hidden(adapter, request.validate(adapter.kind()))
+    super::hidden(adapter, refused)
 }
 
 /// An update: each part it changes needs its flag, and it must change something; the
 /// call id is checked last, so that what the vendor cannot do is said first.
 pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) -> Result<()> {
     let caps = adapter.capabilities();
+    let supports = |operation| caps.supports(operation) == Some(true);
     flag(adapter, Operation::UpdateCall)?;
     if update.name.is_some() {
         flag(adapter, Operation::UpdateField("name"))?;
     }
     if update.metadata.is_some() {
         // Where the vendor takes the other mode, the refusal says so.
-        let (supported, other, instead) = match update.metadata_mode {
+        let (other, instead) = match update.metadata_mode {
             MetadataMode::Merge => (
-                caps.update_metadata_merge,
-                caps.update_metadata_replace,
+                MetadataMode::Replace,
                 "only replacing the metadata whole is: send all of it with `MetadataMode::Replace`",
             ),
             MetadataMode::Replace => (
-                caps.update_metadata_replace,
-                caps.update_metadata_merge,
+                MetadataMode::Merge,
                 "only merging into the metadata is: `MetadataMode::Merge`",
             ),
         };
-        if !supported {
-            let operation = Operation::UpdateField(update.metadata_mode.update_field());
+        let operation = Operation::UpdateField(update.metadata_mode.update_field());
+        if !supports(operation) {
+            let other = supports(Operation::UpdateField(other.update_field()));
             return Err(match other {
                 true => Error::unsupported_because(adapter.kind(), operation, instead),
                 false => Error::unsupported(adapter.kind(), operation),
