@@ -88,6 +88,13 @@ impl HappyRobot {
         &self.options
     }
 
+    /// The dial's request (`POST /dial/outbound`), sent once.
+    fn dial_request(&self, request: &DialRequest) -> Result<Request> {
+        let body = dial_body(request, &self.options)?;
+        let request = Request::post(Operation::Dial, ["dial", "outbound"]).json(&body);
+        Ok(request.not_retried_after_send())
+    }
+
     /// This client (same key and connection pool), listing only the calls `filters` lets
     /// through: HappyRobot's own `GET /calls` filters, sent with every
     /// [`list_calls`](VoiceProvider::list_calls) (so with every page of
@@ -369,15 +376,12 @@ impl Adapter for HappyRobot {
     }
 
     async fn dial(&self, request: &DialRequest, _: Guarded) -> Result<DialOutcome> {
-        let request = Request::post(Operation::Dial, ["dial", "outbound"])
-            .json(&dial_body(request, &self.options)?)
-            .not_retried_after_send();
-        let response = self.http.send(request).await?;
+        let response = self.http.send(self.dial_request(request)?).await?;
         HappyRobotCodec.decode_dial(&response.body)
     }
 
     fn check_dial(&self, request: &DialRequest, _: Guarded) -> Result<()> {
-        dial_body(request, &self.options).map(drop)
+        self.dial_request(request).map(drop)
     }
 
     async fn get_transcript(&self, id: &CallId, _: Guarded) -> Result<Transcript> {

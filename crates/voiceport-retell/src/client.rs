@@ -66,11 +66,13 @@ impl Retell {
         Ok(Some(request.vendor_timeout(LIST_TIMEOUT)))
     }
 
+    /// The dial's request (`POST /v2/create-phone-call`), sent once.
     fn dial_request(&self, request: &DialRequest) -> Result<Request> {
         let body = dial_body(request, &self.options)?;
-        // Never sent again once it may have arrived (`Request::new` marks every dial so).
         let request = Request::post(Operation::Dial, ["v2", "create-phone-call"]).json(&body);
-        Ok(request.vendor_timeout(DIAL_TIMEOUT))
+        Ok(request
+            .not_retried_after_send()
+            .vendor_timeout(DIAL_TIMEOUT))
     }
 
     /// The options in force.

@@ -47,6 +47,14 @@ impl Rounded {
     pub fn options(&self) -> &RoundedOptions {
         &self.options
     }
+
+    /// The dial's request (`POST /calls/phone`), sent once, never retried after it may
+    /// have reached Rounded.
+    fn dial_request(&self, request: &DialRequest) -> Result<Request> {
+        let body = dial_body(request, &self.options)?;
+        let request = Request::post(Operation::Dial, ["calls", "phone"]).json(&body);
+        Ok(request.not_retried_after_send())
+    }
 }
 
 #[async_trait]
@@ -88,18 +96,13 @@ impl Adapter for Rounded {
         .await
     }
 
-    /// Sent once, never retried after it may have reached Rounded.
     async fn dial(&self, request: &DialRequest, _: Guarded) -> Result<DialOutcome> {
-        let body = dial_body(request, &self.options)?;
-        let request = Request::post(Operation::Dial, ["calls", "phone"])
-            .json(&body)
-            .not_retried_after_send();
-        let response = self.http.send(request).await?;
+        let response = self.http.send(self.dial_request(request)?).await?;
         RoundedCodec.decode_dial(&response.body)
     }
 
     fn check_dial(&self, request: &DialRequest, _: Guarded) -> Result<()> {
-        dial_body(request, &self.options).map(drop)
+        self.dial_request(request).map(drop)
     }
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate, _: Guarded) -> Result<Call> {
