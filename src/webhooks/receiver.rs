@@ -382,7 +382,7 @@ impl ReceiverBuilder<'_> {
                 },
             );
         }
-        if let Some(error) = all_of(unusable) {
+        if let Some(error) = unusable_tables(unusable) {
             return Err(error);
         }
         if let Some(only) = &self.only
@@ -531,7 +531,7 @@ fn check_path(path: &str) -> Result<()> {
 /// The errors of the providers whose webhook tables cannot be used, as one: the one
 /// itself, or for several a configuration error that says each, and that `only` serves
 /// the others alone.
-fn all_of(mut unusable: Vec<voiceport_core::Error>) -> Option<voiceport_core::Error> {
+fn unusable_tables(mut unusable: Vec<voiceport_core::Error>) -> Option<voiceport_core::Error> {
     if unusable.len() < 2 {
         return unusable.pop();
     }

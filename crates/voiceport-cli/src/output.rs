@@ -599,18 +599,12 @@ pub(crate) fn or_dash(value: Option<String>) -> String {
 /// with the usual slip where `--agent` was given; or, for a walk `resumed` from a
 /// `--cursor`, that nothing came after it (the calls before it may well have matched).
 pub(crate) fn say_none_matched(filters: &crate::cli::FilterArgs, resumed: bool) {
-    say(&none_matched(filters, resumed));
-}
-
-fn none_matched(filters: &crate::cli::FilterArgs, resumed: bool) -> String {
     let agent = match filters.agent {
         Some(_) => " (if --agent was given a name: it takes the agent's id)",
         None => "",
     };
-    match resumed {
-        true => format!("note: no call after the cursor matched{agent}"),
-        false => format!("note: no call matched{agent}"),
-    }
+    let after = if resumed { " after the cursor" } else { "" };
+    say(&format!("note: no call{after} matched{agent}"));
 }
 
 /// One call as a table row.

@@ -7,7 +7,7 @@ use crate::{Call, CallQuery, DialRequest, Filter, Result, SortOrder, VoiceProvid
 
 /// How long before the dial a call it placed may say it was created: the vendor's clock
 /// and this machine's may differ by that much.
-pub(crate) const CLOCK_MARGIN: TimeDelta = TimeDelta::minutes(2);
+const CLOCK_MARGIN: TimeDelta = TimeDelta::minutes(2);
 
 /// The calls `request` may have placed on `provider` when dialed at `dialed_at`: see
 /// [`VoiceProviderExt::find_dialed`](crate::VoiceProviderExt::find_dialed).
