@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
 
+use crate::adapter::same_number;
 use crate::{Call, CallQuery, DialRequest, Filter, Result, SortOrder, VoiceProvider, paging};
 
 /// How long before the dial a call it placed may say it was created: the vendor's clock
@@ -18,12 +19,8 @@ pub(crate) async fn find_dialed<P: VoiceProvider + ?Sized>(
 ) -> Result<Vec<Call>> {
     let caps = provider.capabilities();
     let from = dialed_at - CLOCK_MARGIN;
-    // The number called, as every listing compares numbers: asked of the vendor where it
-    // filters on it, else compared here.
-    let to_the_number = CallQuery {
-        to_number: Some(request.to.clone()),
-        ..CallQuery::default()
-    };
+    // The number called: asked of the vendor where it filters on it, and compared here
+    // however the call writes it (a vendor may drop the `+`).
     let mut query = CallQuery::default();
     if caps.supports_filter(Filter::ToNumber) {
         query.to_number = Some(request.to.clone());
@@ -47,7 +44,8 @@ pub(crate) async fn find_dialed<P: VoiceProvider + ?Sized>(
         if before && newest_first {
             break;
         }
-        if !before && to_the_number.matches(&call) && may_be_ours(request, &call) {
+        let to_the_number = (call.to.as_deref()).is_some_and(|to| same_number(to, &request.to));
+        if !before && to_the_number && may_be_ours(request, &call) {
             found.push(call);
         }
     }

@@ -59,7 +59,7 @@ pub use json_map::{AnyJson, event_name};
 pub use number::{amount, count, finite, read_amount, read_amount_at, round_to};
 pub use off_runtime::{DECODE_OFF_RUNTIME_BYTES, decode_off_runtime};
 pub use text::{
-    Text, dial_number, is_e164, non_blank, non_empty, number_key, shorten,
+    Text, dial_number, is_e164, non_blank, non_empty, number_key, same_number, shorten,
     written_otherwise_than_e164,
 };
 pub use time::{

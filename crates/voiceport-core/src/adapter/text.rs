@@ -147,6 +147,19 @@ pub fn number_key(to: &str) -> Cow<'_, str> {
     Cow::Owned(plus.into_iter().chain(digits).collect())
 }
 
+/// Whether two numbers are one, however typed, a vendor that drops the `+` included
+/// (`14155550187` is `+1 (415) 555-0187`): [`number_key`] with the `+` left out.
+///
+/// ```
+/// use voiceport_core::adapter::same_number;
+/// assert!(same_number("14155550187", "+1 (415) 555-0187"));
+/// assert!(!same_number("+14155550188", "+14155550187"));
+/// ```
+pub fn same_number(a: &str, b: &str) -> bool {
+    let key = |number| number_key(number).trim_start_matches('+').to_owned();
+    key(a) == key(b)
+}
+
 /// The number to call as a vendor takes it: a phone number written with spaces, dashes,
 /// dots or parentheses after its `+` (`+1 (415) 555-0187`) as E.164 (`+14155550187`);
 /// anything else as written, trimmed. Kept as written: a SIP URI, a `tel:` URI; a number

@@ -7,6 +7,7 @@ use chrono::{TimeDelta, Utc};
 use serde_json::json;
 
 use super::{Check, Suite, not_run, quoted, unplaceable_dial};
+use crate::adapter::same_number;
 use crate::conformance::Outcome;
 use crate::{Call, CallId, CallStatus, DialRequest, Operation, Result, VoiceProviderExt, Wait};
 
@@ -267,14 +268,4 @@ impl Suite<'_> {
             }
         }
     }
-}
-
-/// Whether two numbers are one, however typed (a vendor may drop the `+`).
-pub(super) fn same_number(a: &str, b: &str) -> bool {
-    let key = |number| {
-        crate::adapter::number_key(number)
-            .trim_start_matches('+')
-            .to_owned()
-    };
-    key(a) == key(b)
 }
